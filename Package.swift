@@ -1,0 +1,121 @@
+// swift-tools-version: 6.2
+//
+// Assay: a fast, kernel-sandboxed, reproducible code-generation benchmark harness.
+//
+// Data flows one way:
+//   problems → generation → execution → scoring / analysis / repair → storage → reporting,
+// wired by `Pipeline` and driven by the thin `assay` executable through `AssayCommands`.
+// Nothing reaches backwards; `AssayCore` holds the value types and protocols everyone shares.
+
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode plus the newest house style.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Assay",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "assay", targets: ["assay"]),
+        .executable(name: "assay-sandbox", targets: ["assay-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: - Core model
+
+        /// Value types (problems, samples, verdicts, runs), JSON/JSONL coding and the protocols
+        /// the stages talk through. No third-party dependencies.
+        .target(name: "AssayCore", swiftSettings: swiftSettings),
+
+        // MARK: - Stages
+
+        /// Reads the benchmark formats (HumanEval, HumanEval+, BigCodeBench, ENAMEL) and samples
+        /// files, plain or gzip-compressed, and finds datasets by short name.
+        .target(name: "ProblemSets", dependencies: ["AssayCore", "CZlib"], swiftSettings: swiftSettings),
+
+        /// Swift side of the sandbox: launches `assay-sandbox`, speaks its request/response
+        /// protocol, and turns kernel facts plus the trusted result record into verdicts.
+        .target(name: "Execution", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+
+        /// Pure estimators: unbiased pass@k, ENAMEL eff@k, bootstrap intervals.
+        .target(name: "Scoring", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+
+        /// SQLite store (WAL, migrations) behind the `ResultStore` protocol.
+        .target(name: "Storage", dependencies: ["AssayCore", "CSQLite"], swiftSettings: swiftSettings),
+
+        /// Renders results as terminal tables, JSON files and the anchors' formats.
+        .target(name: "Reporting", dependencies: ["AssayCore", "Scoring"], swiftSettings: swiftSettings),
+
+        /// Wires the stages into runs: bounded parallel execution, resume, progress.
+        .target(
+            name: "Pipeline",
+            dependencies: ["AssayCore", "Scoring", "Execution"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Commands
+
+        /// Every `assay` subcommand, testable as a library.
+        .target(
+            name: "AssayCommands",
+            dependencies: [
+                "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        /// The `assay` executable: an entry point and nothing else.
+        .executableTarget(
+            name: "assay",
+            dependencies: [
+                "AssayCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Sandbox supervisor (C)
+
+        /// The single-threaded C supervisor that confines one sample (or one warm worker).
+        .executableTarget(
+            name: "assay-sandbox",
+            dependencies: ["CSeccomp"],
+            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])],
+            linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+
+        // MARK: - System libraries
+
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - Test support and tests
+
+        /// Tags, repository-relative paths, temporary directories and dataset discovery for tests.
+        .target(name: "AssayTestSupport", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+
+        .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProblemSetsTests", dependencies: ["ProblemSets", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ExecutionTests",
+            dependencies: ["Execution", "ProblemSets", "AssayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AssayCommandsTests",
+            dependencies: ["AssayCommands", "AssayTestSupport", "Storage"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

