@@ -17,6 +17,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// A Swift library target of Assay: shared settings, and its one-paragraph README kept out of the build.
+func module(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, exclude: ["README.md"], swiftSettings: swiftSettings)
+}
+
 let package = Package(
     name: "Assay",
     platforms: [.macOS(.v15)],
@@ -32,45 +37,37 @@ let package = Package(
 
         /// Value types (problems, samples, verdicts, runs), JSON/JSONL coding and the protocols
         /// the stages talk through. No third-party dependencies.
-        .target(name: "AssayCore", swiftSettings: swiftSettings),
+        module("AssayCore"),
 
         // MARK: - Stages
 
         /// Reads the benchmark formats (HumanEval, HumanEval+, BigCodeBench, ENAMEL) and samples
         /// files, plain or gzip-compressed, and finds datasets by short name.
-        .target(name: "ProblemSets", dependencies: ["AssayCore", "CZlib"], swiftSettings: swiftSettings),
+        module("ProblemSets", ["AssayCore", "CZlib"]),
 
         /// Swift side of the sandbox: launches `assay-sandbox`, speaks its request/response
         /// protocol, and turns kernel facts plus the trusted result record into verdicts.
-        .target(name: "Execution", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+        module("Execution", ["AssayCore"]),
 
         /// Pure estimators: unbiased pass@k, ENAMEL eff@k, bootstrap intervals.
-        .target(name: "Scoring", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+        module("Scoring", ["AssayCore"]),
 
         /// SQLite store (WAL, migrations) behind the `ResultStore` protocol.
-        .target(name: "Storage", dependencies: ["AssayCore", "CSQLite"], swiftSettings: swiftSettings),
+        module("Storage", ["AssayCore", "CSQLite"]),
 
         /// Renders results as terminal tables, JSON files and the anchors' formats.
-        .target(name: "Reporting", dependencies: ["AssayCore", "Scoring"], swiftSettings: swiftSettings),
+        module("Reporting", ["AssayCore", "Scoring"]),
 
         /// Wires the stages into runs: bounded parallel execution, resume, progress.
-        .target(
-            name: "Pipeline",
-            dependencies: ["AssayCore", "Scoring", "Execution"],
-            swiftSettings: swiftSettings
-        ),
+        module("Pipeline", ["AssayCore", "Scoring", "Execution"]),
 
         // MARK: - Commands
 
         /// Every `assay` subcommand, testable as a library.
-        .target(
-            name: "AssayCommands",
-            dependencies: [
-                "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        module("AssayCommands", [
+            "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         /// The `assay` executable: an entry point and nothing else.
         .executableTarget(

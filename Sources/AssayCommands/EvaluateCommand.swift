@@ -1,0 +1,168 @@
+import ArgumentParser
+import AssayCore
+import Execution
+import FoundationEssentials
+import Pipeline
+import ProblemSets
+import Reporting
+import Storage
+
+/// `assay evaluate`: run samples against a problem set in the sandbox and score them.
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Execute samples in the sandbox and report pass@k.",
+        discussion: """
+            Every run, sample and verdict is stored in the database; rerunning the same command \
+            resumes the run and executes only what is missing (use --fresh for a new run).
+
+            Bad input: malformed lines, unknown task ids and samples without code are skipped and \
+            listed with file:line; samples over --max-sample-bytes are recorded as error \
+            SampleTooLarge without running; a file with no usable sample is refused.
+            """)
+
+    @Option(name: .long, help: ArgumentHelp("Problem set: a short name (humaneval, assay-mini) or a .jsonl[.gz] path.", valueName: "name|path"))
+    var problems: String
+
+    @Option(name: .long, help: ArgumentHelp("Samples file (human-eval or evalplus JSONL) or evalplus-style directory.", valueName: "path"))
+    var samples: String?
+
+    @Flag(name: .customLong("ground-truth"), help: "Use each problem's canonical solution as its one sample.")
+    var groundTruth = false
+
+    @Option(name: .long, help: ArgumentHelp("Output folder for results.jsonl and summary.json (default: assay-out/run-<id>).", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .long, help: ArgumentHelp("Comma-separated k values for pass@k.", valueName: "k,k,…"))
+    var k: String = "1,10,100"
+
+    @Flag(name: .long, help: "Start a new run even if an identical one exists.")
+    var fresh = false
+
+    @Option(name: .customLong("max-sample-bytes"), help: ArgumentHelp("Largest sample that is executed.", valueName: "bytes"))
+    var maxSampleBytes: Int = SamplesReader.defaultMaxSampleBytes
+
+    @Flag(name: .long, help: "No progress bar.")
+    var quiet = false
+
+    @OptionGroup var sandbox: SandboxOptions
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        if groundTruth == (samples != nil) {
+            throw ValidationError("give exactly one of --samples <path> and --ground-truth")
+        }
+        _ = try parsedKs()
+    }
+
+    func parsedKs() throws -> [Int] {
+        let values = k.split(separator: ",").map { Int($0.filter { $0 != " " }) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+            throw ValidationError("--k must be a comma-separated list of positive integers, e.g. 1,10,100")
+        }
+        return values.map { $0! }
+    }
+
+    func run() async throws {
+        do {
+            try await evaluate()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            Console.error("\(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func evaluate() async throws {
+        let ks = try parsedKs()
+        let limits = try sandbox.limits()
+        let problemSet = try DatasetCatalog.load(problems)
+
+        var sampleList: [Sample]
+        var oversized: [SampleKey: Int] = [:]
+        var issues: [InputIssue] = []
+        let samplesSource: String
+        let samplesHash: String
+        if let samples {
+            let file = try SamplesReader.read(path: samples, problems: problemSet, maxSampleBytes: maxSampleBytes)
+            sampleList = file.samples
+            oversized = file.oversized
+            issues = file.issues
+            samplesSource = URL(fileURLWithPath: samples).standardizedFileURL.path
+            samplesHash = file.hash
+            Console.info("samples: \(file.samples.count) from \(samples) (\(file.format) format)")
+        } else {
+            sampleList = SamplesReader.groundTruth(problemSet)
+            samplesSource = "ground-truth"
+            samplesHash = ""
+            Console.info("samples: \(sampleList.count) canonical solutions (ground truth)")
+        }
+        report(issues)
+
+        let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode)
+        guard let mode else {
+            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
+        let harness = HumanEvalHarness()
+        let spec = RunSpec(
+            kind: "evaluate", problemSetName: problemSet.name, problemSetHash: problemSet.hash,
+            samplesSource: samplesSource, samplesHash: samplesHash,
+            settings: [
+                "harness": harness.name, "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS),
+                "memory_bytes": String(limits.memoryBytes), "output_bytes": String(limits.outputBytes),
+                "python": configuration.python, "max_sample_bytes": String(maxSampleBytes),
+            ])
+        var host = hostFacts()
+        host["sandbox_mode"] = mode.rawValue
+        host["supervisor"] = configuration.supervisor
+        host["jobs"] = String(configuration.slots)
+
+        let database = try SQLiteStore(path: store.db)
+        let executor = SandboxExecutor(configuration: configuration)
+        defer { executor.shutdown() }
+        let pipeline = EvaluationPipeline(
+            store: database, executor: executor, harness: harness, progress: TerminalProgress(enabled: !quiet))
+        Console.info("problems: \(problemSet.name) (\(problemSet.problems.count) problems, \(problemSet.source))")
+        let result = try await pipeline.run(EvaluationPlan(
+            problems: problemSet, samples: sampleList, oversized: oversized, spec: spec, fresh: fresh, limits: limits,
+            inFlight: configuration.slots * 2, host: host))
+        if result.resumed {
+            Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
+        }
+
+        let summary = try RunSummary.make(
+            run: result.run, spec: spec, problemSet: problemSet, samples: result.samples, outcomes: result.outcomes,
+            ks: ks, inputIssues: issues.count, complete: result.isComplete)
+        let lines = ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes)
+        let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(result.run)")
+        try ResultFiles.write(lines: lines, summary: summary, to: outDir)
+        if result.isComplete {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try await database.finishRun(result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+
+        let title = "\(problemSet.name): \(summary.nProblems) problems, \(summary.nSamples) samples (run \(result.run))"
+        print(TerminalTable.render(summary, title: title), terminator: "")
+        if summary.problemsWithoutSamples > 0 {
+            Console.warn("\(summary.problemsWithoutSamples) problems of \(problemSet.name) have no samples; pass@k is over the \(summary.nProblems) that do")
+        }
+        print("wrote \(outDir.path)/results.jsonl and summary.json")
+        if !result.infrastructureFailures.isEmpty {
+            let first = result.infrastructureFailures.sorted { $0.key < $1.key }.first!
+            Console.error("""
+                \(result.infrastructureFailures.count) samples could not be executed (first: \(first.key): \(first.value)); \
+                they stay pending: rerun the same command to retry them
+                """)
+            throw ExitCode(1)
+        }
+    }
+
+    private func report(_ issues: [InputIssue]) {
+        guard !issues.isEmpty else { return }
+        for issue in issues.prefix(20) { Console.warn(issue.description) }
+        if issues.count > 20 { Console.warn("… and \(issues.count - 20) more input problems") }
+    }
+}

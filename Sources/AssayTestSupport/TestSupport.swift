@@ -1,0 +1,176 @@
+#if canImport(Glibc)
+public import Glibc
+#endif
+public import FoundationEssentials
+public import Testing
+
+extension Tag {
+    /// Runs real samples through the kernel sandbox.
+    @Tag public static var sandbox: Self
+    /// Reads the shared benchmark datasets (skipped when they are absent).
+    @Tag public static var datasets: Self
+    /// Runs the built `assay` binary end to end.
+    @Tag public static var endToEnd: Self
+    /// Takes more than a few seconds.
+    @Tag public static var slow: Self
+    /// Talks to a server process over loopback.
+    @Tag public static var network: Self
+}
+
+/// Paths of the repository and its build products, for tests.
+public enum TestPaths {
+    /// The repository root (three levels above this file).
+    public static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var sandboxes: URL { repository.appendingPathComponent("Sandboxes") }
+    public static var problems: URL { repository.appendingPathComponent("Problems") }
+
+    /// The build folder holding the test bundle, `assay` and `assay-sandbox`.
+    public static var buildFolder: URL {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let exe = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+        return URL(fileURLWithPath: exe).deletingLastPathComponent()
+    }
+
+    /// The built `assay` executable.
+    public static var assayBinary: URL { buildFolder.appendingPathComponent("assay") }
+    public static var sandboxBinary: URL { buildFolder.appendingPathComponent("assay-sandbox") }
+}
+
+/// The shared benchmark datasets (`$ASSAY_DATASETS` or `../shared/datasets` beside the repository).
+public enum Datasets {
+    public static var folder: URL? {
+        if let path = ProcessInfo.processInfo.environment["ASSAY_DATASETS"], !path.isEmpty,
+            FileManager.default.fileExists(atPath: path)
+        {
+            return URL(fileURLWithPath: path)
+        }
+        let sibling = TestPaths.repository.deletingLastPathComponent().appendingPathComponent("shared/datasets")
+        return FileManager.default.fileExists(atPath: sibling.path) ? sibling : nil
+    }
+
+    /// Path of a dataset file, or nil when absent.
+    public static func file(_ name: String) -> URL? {
+        guard let url = folder?.appendingPathComponent(name), FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return url
+    }
+
+    public static func available(_ name: String) -> Bool { file(name) != nil }
+
+    /// The message tests skip with when a dataset is missing.
+    public static func missing(_ name: String) -> Comment {
+        "dataset \(name) not found: set ASSAY_DATASETS or place it in ../shared/datasets"
+    }
+}
+
+/// A temporary directory removed when the value is deinitialised.
+public final class TemporaryDirectory: @unchecked Sendable {
+    public let url: URL
+
+    public init(_ label: String = "assay-test") throws {
+        var template = Array("\(NSTemporaryDirectoryLike())/\(label)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw POSIXErrorLike(errno: errno) }
+        url = URL(fileURLWithPath: String(cString: made))
+    }
+
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+func NSTemporaryDirectoryLike() -> String {
+    ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+}
+
+public struct POSIXErrorLike: Error, CustomStringConvertible {
+    public var errno: Int32
+    public var description: String { String(cString: strerror(errno)) }
+}
+
+/// The result of running a program to completion.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+/// Runs a program (absolute path) with arguments, in `directory`, and collects its output.
+/// For end-to-end tests of the built binaries; blocks a Dispatch thread, not the test's task.
+public func runProgram(
+    _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil
+) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThreadLike {
+            continuation.resume(with: Result { try runProgramBlocking(executable, arguments, in: directory, environment: environment) })
+        }
+    }
+}
+
+enum Thread {
+    static func detachNewThreadLike(_ body: @escaping @Sendable () -> Void) {
+        let box = Unmanaged.passRetained(Box(body))
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box.toOpaque())
+        pthread_detach(thread)
+    }
+
+    final class Box: @unchecked Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+}
+
+/// Starts a program in the background; returns its pid (the caller kills or waits for it).
+public func spawnProgram(_ executable: URL, _ arguments: [String], in directory: URL, stdoutFile: String) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, stdoutFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stdoutFile + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // `env -C` changes directory in the child (glibc 2.36 lacks posix_spawn_file_actions_addchdir_np).
+    let argv = (["/usr/bin/env", "-C", directory.path, executable.path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ)
+    guard rc == 0 else { throw POSIXErrorLike(errno: rc) }
+    return pid
+}
+
+func runProgramBlocking(_ executable: URL, _ arguments: [String], in directory: URL?, environment: [String: String]?) throws -> ProcessResult {
+    let scratch = try TemporaryDirectory("assay-run")
+    let out = scratch.path("stdout")
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, out + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let prefix = directory.map { ["/usr/bin/env", "-C", $0.path] } ?? []
+    let argv = (prefix + [executable.path] + arguments).map { strdup($0) } + [nil]
+    let program = directory == nil ? executable.path : "/usr/bin/env"
+    defer { argv.forEach { free($0) } }
+    var envStrings: [UnsafeMutablePointer<CChar>?]? = nil
+    if let environment {
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        envStrings = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    }
+    defer { envStrings?.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = envStrings == nil
+        ? posix_spawn(&pid, program, &actions, nil, argv, environ)
+        : posix_spawn(&pid, program, &actions, nil, argv, &envStrings!)
+    guard rc == 0 else { throw POSIXErrorLike(errno: rc) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let stdout = String(decoding: FileManager.default.contents(atPath: out) ?? Data(), as: UTF8.self)
+    let stderr = String(decoding: FileManager.default.contents(atPath: out + ".err") ?? Data(), as: UTF8.self)
+    let exit: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    return ProcessResult(status: exit, stdout: stdout, stderr: stderr)
+}

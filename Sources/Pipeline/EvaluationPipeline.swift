@@ -1,0 +1,160 @@
+public import AssayCore
+import Execution
+import Synchronization
+
+/// Everything one evaluation needs, decided before anything runs.
+public struct EvaluationPlan: Sendable {
+    public var problems: ProblemSet
+    public var samples: [Sample]
+    /// Samples too large to execute (key → size in bytes); recorded as `error` / `SampleTooLarge`.
+    public var oversized: [SampleKey: Int]
+    public var spec: RunSpec
+    public var fresh: Bool
+    public var limits: ExecutionLimits
+    /// Requests kept in flight (a little above the executor's slot count keeps slots busy).
+    public var inFlight: Int
+    public var host: [String: String]
+
+    public init(
+        problems: ProblemSet, samples: [Sample], oversized: [SampleKey: Int] = [:], spec: RunSpec, fresh: Bool,
+        limits: ExecutionLimits, inFlight: Int, host: [String: String] = [:]
+    ) {
+        self.problems = problems
+        self.samples = samples
+        self.oversized = oversized
+        self.spec = spec
+        self.fresh = fresh
+        self.limits = limits
+        self.inFlight = max(1, inFlight)
+        self.host = host
+    }
+}
+
+/// What an evaluation produced.
+public struct EvaluationResult: Sendable {
+    public var run: RunID
+    public var resumed: Bool
+    /// Samples executed by this invocation.
+    public var executedNow: Int
+    /// Samples whose stored outcome was reused (resume).
+    public var reused: Int
+    public var samples: [Sample]
+    public var outcomes: [SampleKey: ExecutionOutcome]
+    /// Samples the sandbox could not run (left pending; a rerun retries them).
+    public var infrastructureFailures: [SampleKey: String]
+
+    public var isComplete: Bool { infrastructureFailures.isEmpty && outcomes.count >= samples.count }
+}
+
+/// Streams a plan's pending samples through the executor into the store, with bounded
+/// parallelism, resume, progress and fail-fast on systemic sandbox failure.
+public struct EvaluationPipeline: Sendable {
+    public let store: any ResultStore & WorkQueue
+    public let executor: any CodeExecutor
+    public let harness: any TaskHarness
+    public let progress: (any ProgressReporting)?
+
+    public init(
+        store: any ResultStore & WorkQueue, executor: any CodeExecutor, harness: any TaskHarness,
+        progress: (any ProgressReporting)? = nil
+    ) {
+        self.store = store
+        self.executor = executor
+        self.harness = harness
+        self.progress = progress
+    }
+
+    public func run(_ plan: EvaluationPlan) async throws -> EvaluationResult {
+        try await store.saveProblemSet(plan.problems)
+        let (run, resumed) = try await store.openRun(plan.spec, fresh: plan.fresh, host: plan.host)
+        try await store.saveSamples(plan.samples, run: run)
+        let pending = try await store.pendingWork(run: run)
+        let stored = try await store.samples(run: run)
+        let samplesByKey = Dictionary(stored.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        let problems = plan.problems.byTaskID
+
+        progress?.start(total: stored.count, done: stored.count - pending.count, label: "executing")
+        let tally = Tally()
+        var executedNow = 0
+
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            var iterator = pending.makeIterator()
+            var running = 0
+
+            func submitNext() -> Bool {
+                guard let key = iterator.next() else { return false }
+                guard let sample = samplesByKey[key], let problem = problems[key.taskID] else {
+                    _ = tally.fail(key, "sample or problem missing from the store")
+                    return true
+                }
+                if let size = plan.oversized[key] {
+                    let outcome = ExecutionOutcome(
+                        status: .error, errorType: "SampleTooLarge",
+                        detail: "sample is \(size) bytes, over the size limit; not executed")
+                    group.addTask {
+                        try await store.record(outcome, for: key, run: run)
+                        progress?.advance(by: 1)
+                        return true
+                    }
+                    return true
+                }
+                let request = harness.request(problem: problem, sample: sample, limits: plan.limits)
+                group.addTask {
+                    do {
+                        let outcome = try await executor.execute(request)
+                        try await store.record(outcome, for: key, run: run)
+                        tally.succeed()
+                        progress?.advance(by: 1)
+                        return true
+                    } catch let error as SandboxError {
+                        // A sandbox that fails again and again is broken, not unlucky: stop.
+                        if tally.fail(key, "\(error)") { throw SandboxFailure(message: "\(error)") }
+                        return true
+                    }
+                }
+                return true
+            }
+
+            while running < plan.inFlight, submitNext() { running += 1 }
+            while let finished = try await group.next() {
+                if finished { executedNow += 1 }
+                if !submitNext() { running -= 1 }
+            }
+        }
+        progress?.finish()
+
+        let outcomes = try await store.outcomes(run: run)
+        let failed = tally.failures
+        return EvaluationResult(
+            run: run, resumed: resumed, executedNow: executedNow - failed.count, reused: stored.count - pending.count,
+            samples: stored, outcomes: outcomes, infrastructureFailures: failed)
+    }
+
+}
+
+/// Counts of one evaluation's executions, shared by its concurrent tasks.
+private final class Tally: Sendable {
+    private let state = Mutex((succeeded: 0, failures: [SampleKey: String]()))
+
+    func succeed() {
+        state.withLock { $0.succeeded += 1 }
+    }
+
+    /// Records a failure; returns true when failures dominate (the sandbox is broken).
+    func fail(_ key: SampleKey, _ message: String) -> Bool {
+        state.withLock { state in
+            state.failures[key] = message
+            return state.failures.count >= 5 && state.failures.count > state.succeeded
+        }
+    }
+
+    var failures: [SampleKey: String] { state.withLock { $0.failures } }
+}
+
+/// The sandbox failed repeatedly: the evaluation stops, and everything stored so far is kept.
+public struct SandboxFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String {
+        "the sandbox keeps failing, so the evaluation stopped (finished samples are stored; rerun to resume): \(message)"
+    }
+}

