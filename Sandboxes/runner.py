@@ -234,6 +234,44 @@ def run_humaneval(request, emit):
 
 KINDS = {"humaneval": run_humaneval}
 
+# Other kinds live in their own files beside this one (`kind_<name>.py`, each with a
+# `run(request, emit)` function) and are loaded by path on first use, without touching sys.path.
+# The warm worker calls `preload_kinds()` so that forked children find them already imported.
+_KIND_FILES = {}
+
+
+def _load_kind(name):
+    path = _KIND_FILES.get(name)
+    if path is None:
+        return None
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("assay_kind_" + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    KINDS[name] = module.run
+    return module.run
+
+
+def _discover_kinds():
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        names = os.listdir(here)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith("kind_") and name.endswith(".py"):
+            _KIND_FILES.setdefault(name[5:-3], os.path.join(here, name))
+
+
+def preload_kinds():
+    """Imports every kind module now (the warm worker calls this before forking)."""
+    for name in list(_KIND_FILES):
+        if name not in KINDS:
+            _load_kind(name)
+
+
+_discover_kinds()
+
 
 # --------------------------------------------------------------------------------------------
 # Entry points
@@ -255,7 +293,7 @@ def handle(request, result_fd):
             data = ('{"nonce": %s, "status": "error", "error_type": "RecordError"}\n' % dumps(nonce)).encode()
         _write_all(result_fd, data)
 
-    kind = KINDS.get(request.get("kind"))
+    kind = KINDS.get(request.get("kind")) or _load_kind(request.get("kind"))
     if kind is None:
         emit({"status": "error", "error_type": "HarnessError", "message": "unknown kind %r" % request.get("kind")})
         return
