@@ -28,6 +28,9 @@ let package = Package(
     products: [
         .executable(name: "assay", targets: ["assay"]),
         .executable(name: "assay-sandbox", targets: ["assay-sandbox"]),
+        /// Loaded into sandboxed interpreters (LD_PRELOAD in `exec`, ctypes in the warm worker);
+        /// `assay-sandbox` finds it next to its own executable.
+        .library(name: "AssaySandboxChild", type: .dynamic, targets: ["AssaySandboxChild"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -87,6 +90,15 @@ let package = Package(
             dependencies: ["CSeccomp"],
             cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])],
             linkerSettings: [.linkedLibrary("seccomp")]
+        ),
+
+        /// The in-process half of the confinement: SIGSYS reporter, guard filter, per-child set-up
+        /// of the warm worker. No libseccomp, no dependencies.
+        .target(
+            name: "AssaySandboxChild",
+            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])],
+            // Pure C: keep the Swift runtime out of the interpreters it is loaded into.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"])]
         ),
 
         // MARK: - System libraries
