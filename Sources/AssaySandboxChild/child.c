@@ -16,9 +16,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+static int notify_sock = -1; // where the notify socket currently is
+
 static int fail(assay_child_config *c, const char *step) {
     int err = errno;
-    if (c->error && c->error_len > 0) snprintf(c->error, (size_t)c->error_len, "%s: %s", step, strerror(err));
+    char text[512];
+    snprintf(text, sizeof text, "E %s: %s", step, strerror(err));
+    if (c->error && c->error_len > 0) snprintf(c->error, (size_t)c->error_len, "%s", text + 2);
+    if (notify_sock >= 0) (void)!send(notify_sock, text, strlen(text), MSG_NOSIGNAL);
     return -1;
 }
 
@@ -49,6 +54,7 @@ static int send_fd(int sock, int fd) {
 }
 
 int assay_child_enter(assay_child_config *c) {
+    notify_sock = c->notify_fd >= 0 ? (int)c->notify_fd : -1;
     if (c->abi != ASSAY_CHILD_ABI) {
         errno = EINVAL;
         return fail(c, "libAssaySandboxChild ABI mismatch");
@@ -78,7 +84,10 @@ int assay_child_enter(assay_child_config *c) {
         if (src[i] >= 0 && (moved[i] = fcntl((int)src[i], F_DUPFD_CLOEXEC, 64)) < 0) return fail(c, "fcntl(F_DUPFD)");
     }
     int notify = -1;
-    if (c->notify_fd >= 0 && (notify = fcntl((int)c->notify_fd, F_DUPFD_CLOEXEC, 64)) < 0) return fail(c, "fcntl(F_DUPFD)");
+    if (c->notify_fd >= 0) {
+        if ((notify = fcntl((int)c->notify_fd, F_DUPFD_CLOEXEC, 64)) < 0) return fail(c, "fcntl(F_DUPFD)");
+        notify_sock = notify;
+    }
     for (int i = 0; i < 5; i++) {
         if (moved[i] < 0) {
             close(i);
@@ -87,13 +96,13 @@ int assay_child_enter(assay_child_config *c) {
         if (dup2(moved[i], i) < 0) return fail(c, "dup2");
         close(moved[i]);
     }
-    // Everything else goes: the worker's control socket, pipes, files.
     if (notify >= 0) {
-        if (notify > 5 && syscall(SYS_close_range, 5U, (unsigned)notify - 1, 0U) < 0) return fail(c, "close_range");
-        if (syscall(SYS_close_range, (unsigned)notify + 1, ~0U, 0U) < 0) return fail(c, "close_range");
-    } else if (syscall(SYS_close_range, 5U, ~0U, 0U) < 0) {
-        return fail(c, "close_range");
+        if (dup2(notify, ASSAY_NOTIFY_FD) < 0) return fail(c, "dup2");
+        close(notify);
+        notify = notify_sock = ASSAY_NOTIFY_FD;
     }
+    // Everything else goes: the worker's control socket, the program fd, pipes, files.
+    if (syscall(SYS_close_range, (unsigned)ASSAY_NOTIFY_FD + 1, ~0U, 0U) < 0) return fail(c, "close_range");
     if (c->workdir) {
         if (mkdir(c->workdir, 0700) < 0) return fail(c, "mkdir of the work dir");
         if (c->uid >= 0 && chown(c->workdir, (uid_t)c->uid, (gid_t)c->gid) < 0) return fail(c, "chown of the work dir");
@@ -127,7 +136,10 @@ int assay_child_enter(assay_child_config *c) {
         // guaranteed (the supervisor adds them when the profile does not mention them).
         if (send_fd(notify, listener) < 0) return fail(c, "sending the seccomp listener");
         close(listener);
+    } else if (notify >= 0 && send(notify, "O", 1, MSG_NOSIGNAL) != 1) {
+        return fail(c, "reporting the set-up");
     }
+    notify_sock = -1;
     if (notify >= 0) close(notify);
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "envelope.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -132,6 +133,34 @@ void envelope_plan_bind(envelope_t *e, const char *host_path, const char *inside
     envelope_step(e, MS_BIND_RO, host_path, inside + 1, NULL, 0);
 }
 
+void envelope_plan_runner(envelope_t *e, const char *runner, const char *worker) {
+    envelope_step(e, MS_MKDIR, NULL, "assay", NULL, 0755);
+    envelope_step(e, MS_MKFILE, NULL, "assay/runner.py", NULL, 0644);
+    envelope_step(e, MS_BIND_RO, runner, "assay/runner.py", NULL, 0);
+    if (worker) {
+        envelope_step(e, MS_MKFILE, NULL, "assay/worker.py", NULL, 0644);
+        envelope_step(e, MS_BIND_RO, worker, "assay/worker.py", NULL, 0);
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", runner);
+    char *slash = strrchr(dir, '/');
+    if (!slash) return;
+    *slash = 0;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (strncmp(de->d_name, "kind_", 5) != 0 || n < 9 || strcmp(de->d_name + n - 3, ".py") != 0) continue;
+        char src[PATH_MAX + 256], rel[300];
+        snprintf(src, sizeof src, "%s/%s", dir, de->d_name);
+        snprintf(rel, sizeof rel, "assay/%s", de->d_name);
+        envelope_step(e, MS_MKFILE, NULL, rel, NULL, 0644);
+        envelope_step(e, MS_BIND_RO, src, rel, NULL, 0);
+    }
+    closedir(d);
+}
+
 /// /bin, /lib, ...: a symlink on merged-/usr systems (copied as a symlink), else a read-only bind.
 static void plan_top(envelope_t *e, const char *name) {
     char host[64], target[PATH_MAX];
@@ -252,6 +281,7 @@ static int run_step(const mstep *s) {
         return rc;
     }
     case MS_BIND_RO:
+    case MS_BIND_RW:
     case MS_BIND_DEV: {
         if (mount(s->src, s->dst, NULL, MS_BIND | MS_REC, NULL) < 0) return -1;
         struct statvfs sv;
@@ -264,6 +294,8 @@ static int run_step(const mstep *s) {
         if (sv.f_flag & ST_RELATIME) keep |= MS_RELATIME;
         if (s->kind == MS_BIND_RO)
             return mount(NULL, s->dst, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | keep, NULL);
+        if (s->kind == MS_BIND_RW)
+            return mount(NULL, s->dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | keep, NULL);
         if (sv.f_flag & ST_RDONLY) keep |= MS_RDONLY;
         return mount(NULL, s->dst, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NOEXEC | keep, NULL);
     }
@@ -338,9 +370,11 @@ static _Noreturn void payload_main(envelope_t *e) {
         do digits[k++] = (char)('0' + v % 10);
         while ((v /= 10) && k < 8);
         while (k) text[n++] = digits[--k];
+        // Raising it always works; lowering it (the warm worker's -1000) needs CAP_SYS_RESOURCE,
+        // which containers often drop: best effort then.
         int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || write(fd, text, (size_t)n) != n) child_fail(e, ST_OOM, -1);
-        close(fd);
+        if ((fd < 0 || write(fd, text, (size_t)n) != n) && e->oom_score_adj >= 0) child_fail(e, ST_OOM, -1);
+        if (fd >= 0) close(fd);
     }
     // The supervisor moved every source above 10, so dup2 into 0..5 cannot clobber one.
     for (int i = 0; i < ENV_FDS; i++) {

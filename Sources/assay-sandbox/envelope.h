@@ -22,7 +22,7 @@
 #include "cgroup.h"
 #include "layers.h"
 
-typedef enum { MS_TMPFS, MS_BIND_RO, MS_BIND_DEV, MS_SYMLINK, MS_MKDIR, MS_MKFILE, MS_WRITEFILE, MS_PROC } mstep_kind;
+typedef enum { MS_TMPFS, MS_BIND_RO, MS_BIND_RW, MS_BIND_DEV, MS_SYMLINK, MS_MKDIR, MS_MKFILE, MS_WRITEFILE, MS_PROC } mstep_kind;
 
 typedef struct {
     mstep_kind kind;
@@ -75,6 +75,9 @@ void envelope_step(envelope_t *e, mstep_kind kind, const char *src, const char *
 /// /dev nodes, tmpfs /box (owned by uid, box_bytes) and /tmp (tmp_bytes), and the interpreter's
 /// prefix when it is not under /usr. Callers add their own files (e.g. under /assay) afterwards.
 void envelope_plan_root(envelope_t *e, const char *python, int64_t box_bytes, int64_t tmp_bytes);
+/// /assay: read-only binds of the runner, the `kind_*.py` files beside it, and the worker
+/// (when not NULL), under their own names.
+void envelope_plan_runner(envelope_t *e, const char *runner, const char *worker);
 /// Read-only bind of a host file or directory at the same path inside (parents created).
 void envelope_plan_bind(envelope_t *e, const char *host_path, const char *inside_path);
 

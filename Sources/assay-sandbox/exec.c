@@ -239,9 +239,7 @@ void run_exec(const sandbox_config *cfg, const limits_t *limits_in, const char *
     const char *runner_inside = cfg->runner;
     if (layers.wanted[L_MOUNT_NS]) {
         envelope_plan_root(env, cfg->python, cfg->tmpfs_bytes, cfg->tmpfs_bytes);
-        envelope_step(env, MS_MKDIR, NULL, "assay", NULL, 0755);
-        envelope_step(env, MS_MKFILE, NULL, "assay/runner.py", NULL, 0644);
-        envelope_step(env, MS_BIND_RO, cfg->runner, "assay/runner.py", NULL, 0);
+        envelope_plan_runner(env, cfg->runner, NULL);
         for (int i = 0; i < cfg->nbinds; i++) envelope_plan_bind(env, cfg->ro_binds[i], cfg->ro_binds[i]);
         runner_inside = "/assay/runner.py";
         env->cwd = "/box";

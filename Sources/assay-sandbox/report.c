@@ -18,8 +18,8 @@ void notify_init(notify_t *n) {
 
 int notify_take_listener(notify_t *n) {
     if (n->sock < 0) return 0;
-    char byte;
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    char text[512];
+    struct iovec iov = {.iov_base = text, .iov_len = sizeof text - 1};
     union {
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
@@ -40,7 +40,15 @@ int notify_take_listener(notify_t *n) {
             else close(fd);
         }
     }
-    // One listener per sample: nothing else may arrive on this socket.
+    text[r] = 0;
+    if (text[0] == 'E') {
+        snprintf(n->setup_error, sizeof n->setup_error, "%s", r > 2 ? text + 2 : "set-up failed");
+    } else if (text[0] == 'L' && n->listener >= 0) {
+        n->setup_done = true;
+    } else if (text[0] == 'O') {
+        n->setup_done = true;
+    }
+    // One message per sample: nothing else may arrive on this socket.
     close(n->sock);
     n->sock = -1;
     return n->listener >= 0 ? 1 : 0;

@@ -12,6 +12,8 @@
 typedef struct {
     int sock;      // supervisor's end of the socket that carries the listener (-1 when closed)
     int listener;  // seccomp listener (-1 until received)
+    bool setup_done;       // "L" (with the listener) or "O" (no filter) arrived
+    char setup_error[512]; // "E ..." arrived: the confined child's set-up failed
     bool denied;   // a denied call was reported
     char name[64]; // its name
 } notify_t;

@@ -5,12 +5,17 @@
 // here). It is loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is sent to the
 // supervisor over `notify_fd` (SCM_RIGHTS): a denied call blocks in the kernel while the
 // supervisor reads its number, kills the sample and names the call in its response.
+//
+// Messages on the notify socket: "L" + the listener (filter loaded), "O" (set-up done, no
+// filter), "E step: reason" (set-up failed; the child then exits with status 125).
 #ifndef ASSAY_SANDBOX_CHILD_H
 #define ASSAY_SANDBOX_CHILD_H
 
 #include <stdint.h>
 
 #define ASSAY_CHILD_ABI 2
+/// The notify socket's descriptor while the filter is loaded (profiles may allow sendmsg on it).
+#define ASSAY_NOTIFY_FD 5
 /// `$self` in a profile compiles to this placeholder; replaced with getpid() before loading.
 #define ASSAY_SELF_MAGIC 0x5E1F5E1FU
 
@@ -32,7 +37,7 @@ typedef struct {
 } assay_child_config;
 
 /// Applies, in this order: cgroup moves, setsid, PR_SET_PDEATHSIG(SIGKILL), oom_score_adj,
-/// descriptors 0..4 (everything else closed, the notify socket last), fresh work dir (mkdir,
+/// descriptors 0..4 and the notify socket as 5 (everything else closed), fresh work dir (mkdir,
 /// chown, chdir), uid drop (setgroups, setresgid, setresuid), rlimits, no_new_privs, seccomp
 /// ($self patched) with the listener sent to the supervisor. Returns 0, or -1 with a message in
 /// config->error. Call it in a just-forked, single-threaded child only.
