@@ -22,8 +22,8 @@ struct SandboxOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Python interpreter (an executable binary, not a shim).", valueName: "path"))
     var python: String?
 
-    @Option(name: .customLong("sandbox-mode"), help: "exec: a fresh interpreter per sample; serve: warm workers.")
-    var sandboxMode: String = "exec"
+    @Option(name: .customLong("sandbox-mode"), help: "serve: warm workers that fork a confined child per sample; exec: a fresh interpreter per sample.")
+    var sandboxMode: String = "serve"
 
     var resolvedJobs: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 

@@ -39,6 +39,9 @@ public enum VerdictPolicy {
             return with(outcome, .outputLimit, nil, "output over \(request.limits.outputBytes) bytes")
         case "seccomp":
             return with(outcome, .forbiddenSyscall, nil, "forbidden system call: \(response.syscall ?? "unknown")")
+        case "pids":
+            return with(outcome, .timeout, "TimeoutError",
+                        "wall-clock limit of \(request.limits.wallMS) ms reached while the process limit refused forks (fork bomb)")
         default:
             break
         }

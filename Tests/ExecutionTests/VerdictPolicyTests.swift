@@ -51,6 +51,7 @@ import Testing
         let denied = try VerdictPolicy.outcome(of: seccomp, request: Self.request)
         #expect(denied.status == .forbiddenSyscall && denied.detail.contains("socket"))
         #expect(try VerdictPolicy.outcome(of: response(nil, signal: 11, exit: nil), request: Self.request).status == .signal)
+        #expect(try VerdictPolicy.outcome(of: response(nil, killedBy: "pids", signal: 9, exit: nil), request: Self.request).status == .timeout)
     }
 
     @Test func failedAndErrorCarryTheirEvidence() throws {
