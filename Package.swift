@@ -58,6 +58,10 @@ let package = Package(
         /// SQLite store (WAL, migrations) behind the `ResultStore` protocol.
         module("Storage", ["AssayCore", "CSQLite"]),
 
+        /// Why samples fail: a batched static analysis in the sandbox (`Sandboxes/kind_analyze.py`),
+        /// Dou et al.'s bug taxonomy (3 categories, 12 leaves) and their code-complexity measures.
+        module("Analysis", ["AssayCore"]),
+
         /// Renders results as terminal tables, JSON files and the anchors' formats.
         module("Reporting", ["AssayCore", "Scoring"]),
 
@@ -68,7 +72,7 @@ let package = Package(
 
         /// Every `assay` subcommand, testable as a library.
         module("AssayCommands", [
-            "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline",
+            "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline", "Analysis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -119,6 +123,11 @@ let package = Package(
         .testTarget(
             name: "ExecutionTests",
             dependencies: ["Execution", "ProblemSets", "AssayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Analysis", "Execution", "ProblemSets", "Storage", "Reporting", "AssayTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Analysis
 import AssayCore
 import Execution
 import FoundationEssentials
@@ -44,6 +45,9 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
+
+    @Flag(name: .customLong("no-taxonomy"), help: "Skip the static analysis and bug labels of failing samples.")
+    var noTaxonomy = false
 
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var store: StoreOptions
@@ -132,10 +136,19 @@ struct EvaluateCommand: AsyncParsableCommand {
             Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
         }
 
+        var diagnoses: [SampleKey: SampleDiagnosis]?
+        if !noTaxonomy {
+            let stage = DiagnosisStage(
+                store: database, analyzer: StaticAnalyzer(executor: executor, concurrency: configuration.slots),
+                progress: TerminalProgress(enabled: !quiet))
+            diagnoses = try await stage.run(
+                run: result.run, problems: problemSet.byTaskID, samples: result.samples, outcomes: result.outcomes).diagnoses
+        }
+
         let summary = try RunSummary.make(
             run: result.run, spec: spec, problemSet: problemSet, samples: result.samples, outcomes: result.outcomes,
-            ks: ks, inputIssues: issues.count, complete: result.isComplete)
-        let lines = ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes)
+            ks: ks, inputIssues: issues.count, complete: result.isComplete, diagnoses: diagnoses, classifier: BugClassifier.version)
+        let lines = ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, diagnoses: diagnoses)
         let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(result.run)")
         try ResultFiles.write(lines: lines, summary: summary, to: outDir)
         if result.isComplete {

@@ -25,18 +25,20 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// False when some samples could not be executed (a rerun resumes them).
     public var complete: Bool
     public var settings: [String: String]
+    /// Bug taxonomy of the failing samples (absent when the run was not analysed).
+    public var taxonomy: TaxonomySummary?
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", problems, problemSetHash = "problem_set_hash", samplesSource = "samples_source"
         case nProblems = "n_problems", nSamples = "n_samples", passAtK = "pass_at_k", skippedK = "skipped_k"
         case statusCounts = "status_counts", problemsWithoutSamples = "problems_without_samples"
-        case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings
+        case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings, taxonomy
     }
 
     /// Scores a run: per problem n (samples) and c (passes), then the benchmark mean.
     public static func make(
         run: Int64, spec: RunSpec, problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome],
-        ks: [Int], inputIssues: Int, complete: Bool
+        ks: [Int], inputIssues: Int, complete: Bool, diagnoses: [SampleKey: SampleDiagnosis]? = nil, classifier: String = ""
     ) throws -> RunSummary {
         var counts: [String: PassAtK.Counts] = [:]
         var statusCounts = Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, 0) })
@@ -64,6 +66,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             runID: run, problems: spec.problemSetName, problemSetHash: spec.problemSetHash, samplesSource: spec.samplesSource,
             nProblems: ordered.count, nSamples: samples.count, passAtK: passAtK, skippedK: skipped, statusCounts: statusCounts,
             problemsWithoutSamples: problemSet.problems.count - ordered.count, tamperSuspects: tamper, inputIssues: inputIssues,
-            complete: complete, settings: spec.settings)
+            complete: complete, settings: spec.settings,
+            taxonomy: diagnoses.map { TaxonomySummary.make(samples: samples, outcomes: outcomes, diagnoses: $0, classifier: classifier) })
     }
 }

@@ -19,7 +19,34 @@ public enum TerminalTable {
         if summary.tamperSuspects > 0 {
             out += "  " + "tamper".padding(to: 12) + "\(summary.tamperSuspects) samples reach for frames/gc/ctypes/os._exit (flagged in results.jsonl)\n"
         }
+        if let taxonomy = summary.taxonomy { out += renderTaxonomy(taxonomy) }
         return out
+    }
+
+    /// The taxonomy block: per category its count and share of the failing samples, then its
+    /// leaves with their counts.
+    public static func renderTaxonomy(_ taxonomy: TaxonomySummary) -> String {
+        guard taxonomy.failedSamples > 0 else { return "" }
+        var out = "  " + "bug types".padding(to: 12)
+            + "\(taxonomy.classified) of \(taxonomy.failedSamples) failing samples labelled, "
+            + "\(percent(taxonomy.highConfidenceShare)) with high confidence (Dou et al.'s taxonomy, automatic)\n"
+        for category in BugCategory.allCases {
+            let count = taxonomy.categories[category.rawValue]?.count ?? 0
+            guard count > 0 else { continue }
+            let share = taxonomy.categories[category.rawValue]?.shareOfFailed ?? 0
+            let leaves = BugSubcategory.allCases.filter { $0.category == category }.compactMap { leaf -> String? in
+                let n = taxonomy.subcategories[leaf.rawValue]?.count ?? 0
+                return n > 0 ? "\(leaf.rawValue) \(n)" : nil
+            }
+            out += "    " + category.rawValue.padding(to: 11) + "\(count) (\(percent(share)))".padding(to: 12)
+                + leaves.joined(separator: " · ") + "\n"
+        }
+        return out
+    }
+
+    static func percent(_ value: Double) -> String {
+        let tenths = Int((value * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10)%"
     }
 
     /// Four decimals, as evalplus prints them.

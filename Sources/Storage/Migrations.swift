@@ -69,6 +69,30 @@ enum Migrations {
             FOREIGN KEY (run_id, task_id, sample_index) REFERENCES samples(run_id, task_id, sample_index)
         ) WITHOUT ROWID;
         """),
+        // 40–49: bug taxonomy and repair (issue 6).
+        (40, """
+        CREATE TABLE sample_labels (
+            run_id INTEGER NOT NULL,
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            round INTEGER NOT NULL DEFAULT 0,
+            category TEXT,
+            subcategory TEXT,
+            confidence TEXT,
+            rule TEXT,
+            evidence TEXT,
+            alternatives TEXT,
+            tags TEXT,
+            loc INTEGER,
+            cyclomatic REAL,
+            calls INTEGER,
+            findings TEXT,
+            classifier TEXT NOT NULL,
+            labelled_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, task_id, sample_index, round)
+        ) WITHOUT ROWID;
+        CREATE INDEX sample_labels_by_leaf ON sample_labels (run_id, round, subcategory);
+        """),
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

@@ -43,8 +43,8 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
         try Migrations.apply(to: connection)
     }
 
-    /// Runs `body` on the store's queue.
-    private func onQueue<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// Runs `body` on the store's queue (every access to the connection goes through here).
+    func onQueue<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { [connection] in
                 continuation.resume(with: Result { try body(connection) })

@@ -58,7 +58,9 @@ import Testing
                 || lines.map { $0["status"]?.stringValue } == ["forbidden_syscall", "timeout", "error", "passed", "passed", "passed"].map { $0 as String? })
         #expect(lines[1]["wall_ms"]!.doubleValue! >= 3_000 && lines[1]["wall_ms"]!.doubleValue! < 4_500)
         #expect(lines.map { $0["sample"]?.intValue } == [0, 1, 2, 3, 4, 5])
-        #expect(Set(lines[0].keys) == ["task_id", "sample", "status", "error_type", "detail", "cpu_ms", "wall_ms", "max_rss_kib"])
+        #expect(Set(lines[0].keys) == ["task_id", "sample", "status", "error_type", "detail", "cpu_ms", "wall_ms", "max_rss_kib",
+                                        "bug_category", "bug_subcategory", "bug_evidence", "bug_confidence", "bug_alternatives",
+                                        "bug_tags", "complexity"])
     }
 
     @Test(.tags(.slow))
