@@ -119,6 +119,11 @@ def main():
 
     box = opts["box"]
     previous = None
+    # Everything imported so far lives as long as the worker: keep the collector away from it,
+    # so that children do not copy-on-write the pages it would touch.
+    import gc
+    gc.collect()
+    gc.freeze()
     sys.stdout.flush()
     sys.stderr.flush()
     control.send(b"ready %d" % os.getpid())

@@ -267,7 +267,8 @@ void run_exec(const sandbox_config *cfg, const limits_t *limits_in, const char *
     env->rl_nofile = (struct rlimit){o->applied.nofile, o->applied.nofile};
     env->rl_core = (struct rlimit){0, 0};
     if (root && env->drop_uid) {
-        rlim_t nproc = (rlim_t)(cfg->pids_max > 0 ? cfg->pids_max : 64);
+        // A backstop above pids.max: the cgroup is the limit that binds (and is reported).
+        rlim_t nproc = (rlim_t)(cfg->pids_max > 0 ? cfg->pids_max : 64) + 16;
         env->rl_nproc = (struct rlimit){nproc, nproc};
         env->set_nproc = true;
     }

@@ -404,7 +404,8 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
     }
 
     char msg[256];
-    long long nproc = (geteuid() == 0 && s->layers.active[L_UID_DROP]) ? (long long)cfg->pids_max : -1;
+    // RLIMIT_NPROC: a backstop above pids.max, so that the cgroup is the limit that binds.
+    long long nproc = (geteuid() == 0 && s->layers.active[L_UID_DROP]) ? (long long)cfg->pids_max + 16 : -1;
     snprintf(msg, sizeof msg, "run %ld %lld %lld %lld %lld %lld %lld", ++s->seq,
              o->applied.as == RLIM_INFINITY ? -2LL : (long long)o->applied.as, (long long)o->applied.cpu_soft,
              (long long)o->applied.cpu_hard, (long long)o->applied.fsize, (long long)o->applied.nofile, nproc);

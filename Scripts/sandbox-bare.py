@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Baseline for the warm worker's overhead: runs HumanEval canonical programs through
+`runner.handle` in this already-warm process (same imports as Sandboxes/worker.py), with no
+fork and no confinement, and prints the per-sample time. Compare with `serve`'s per-sample time.
+
+  Scripts/sandbox-bare.py [--repeat N] [--fork]
+
+--fork: fork a child per sample (no confinement) like the worker does, to separate the fork's
+cost from the confinement's.
+"""
+import argparse, gzip, json, os, sys, time
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Sandboxes"))
+import typing, math, collections, itertools, re, functools, heapq, string, random, bisect, statistics  # noqa
+import fractions, decimal, copy, operator, hashlib, datetime, unittest  # noqa
+import runner  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--repeat", type=int, default=3)
+ap.add_argument("--fork", action="store_true")
+ap.add_argument("--python-only", action="store_true")
+args = ap.parse_args()
+problems = [json.loads(l) for l in gzip.open("/work/shared/datasets/HumanEval.jsonl.gz", "rt")]
+reqs = []
+for p in problems:
+    sol = p["prompt"] + p["canonical_solution"]
+    reqs.append({"v": 1, "id": p["task_id"], "kind": "humaneval",
+                 "program": sol + "\n" + p["test"] + "\n" + "check(" + p["entry_point"] + ")",
+                 "solution_end_line": len(sol.splitlines()), "entry_point": p["entry_point"],
+                 "test_function": "check", "nonce": "n"})
+import gc
+gc.collect(); gc.freeze()
+r, w = os.pipe()
+times = []
+devnull = os.open(os.devnull, os.O_WRONLY)
+t_all = time.perf_counter()
+for _ in range(args.repeat):
+    for req in reqs:
+        t = time.perf_counter()
+        if args.fork:
+            pid = os.fork()
+            if pid == 0:
+                os.dup2(devnull, 1)
+                runner.handle(json.loads(json.dumps(req)), w)
+                os._exit(0)
+            os.waitpid(pid, 0)
+        else:
+            saved = os.dup(1); os.dup2(devnull, 1)
+            runner.handle(json.loads(json.dumps(req)), w)
+            os.dup2(saved, 1); os.close(saved)
+        os.read(r, 65536)
+        times.append((time.perf_counter() - t) * 1000)
+dt = time.perf_counter() - t_all
+times.sort()
+print("%d samples: %.1f samples/s, per sample mean %.2f ms, p50 %.2f ms, min %.2f ms (%s)" % (
+    len(times), len(times) / dt, sum(times) / len(times), times[len(times) // 2], times[0],
+    "fork per sample" if args.fork else "in-process"))
