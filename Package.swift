@@ -113,13 +113,20 @@ let package = Package(
 
         // MARK: - Test support and tests
 
-        /// Tags, repository-relative paths, temporary directories and dataset discovery for tests.
-        .target(name: "AssayTestSupport", dependencies: ["AssayCore"], swiftSettings: swiftSettings),
+        /// Tags, repository-relative paths, temporary directories, dataset discovery and the report
+        /// fixture database for tests.
+        .target(name: "AssayTestSupport", dependencies: ["AssayCore", "Storage"], swiftSettings: swiftSettings),
 
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ProblemSetsTests", dependencies: ["ProblemSets", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ScoringTests", dependencies: ["Scoring", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Scoring", "Storage", "AssayTestSupport"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ExecutionTests",
             dependencies: ["Execution", "ProblemSets", "AssayTestSupport"],
@@ -133,6 +140,7 @@ let package = Package(
         .testTarget(
             name: "AssayCommandsTests",
             dependencies: ["AssayCommands", "AssayTestSupport", "Storage"],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -10,7 +10,9 @@ public struct AssayCommand: AsyncParsableCommand {
             SQLite, and score them exactly as the anchor harnesses do.
             """,
         version: "0.1.0",
-        subcommands: [EvaluateCommand.self]
+        subcommands: [
+            EvaluateCommand.self, RunsCommand.self, ShowCommand.self, ReportCommand.self, CompareCommand.self, ExportCommand.self,
+        ]
     )
 
     public init() {}

@@ -46,7 +46,7 @@ public struct RunSpec: Sendable, Hashable, Codable {
 }
 
 /// A run as stored.
-public struct RunRecord: Sendable, Hashable {
+public struct RunRecord: Sendable, Hashable, Codable {
     public var id: RunID
     public var spec: RunSpec
     public var status: String

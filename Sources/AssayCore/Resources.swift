@@ -30,6 +30,12 @@ public enum Resources {
         return root.appendingPathComponent("Problems")
     }
 
+    /// `<root>/Templates` (report page template, styles and script), or an error saying how to find it.
+    public static func templates(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        guard let root = root(environment: environment) else { throw missingRoot }
+        return root.appendingPathComponent("Templates")
+    }
+
     static var missingRoot: InputError {
         InputError(
             "cannot find Assay's data folders (Sandboxes/ and Problems/)",

@@ -174,3 +174,60 @@ func runProgramBlocking(_ executable: URL, _ arguments: [String], in directory: 
     let exit: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     return ProcessResult(status: exit, stdout: stdout, stderr: stderr)
 }
+
+/// Golden files: exact expected outputs kept beside the tests.
+///
+/// `ASSAY_UPDATE_GOLDENS=1 swift test --filter …` rewrites them from the actual output (review
+/// the diff before committing).
+public enum Golden {
+    /// Compares `actual` with `<folder>/<name>`; returns a description of the first difference, or nil.
+    public static func mismatch(_ actual: String, _ name: String, in folder: URL) -> String? {
+        let url = folder.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["ASSAY_UPDATE_GOLDENS"] == "1" {
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try? Data(actual.utf8).write(to: url)
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            return "golden file \(url.path) is missing (run with ASSAY_UPDATE_GOLDENS=1 to create it)"
+        }
+        let expected = String(decoding: data, as: UTF8.self)
+        guard expected != actual else { return nil }
+        let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(a.count, b.count) {
+            let left = i < a.count ? String(a[i]) : "<end of file>"
+            let right = i < b.count ? String(b[i]) : "<end of output>"
+            if left != right { return "\(name): line \(i + 1) differs\n  expected: \(left)\n  actual:   \(right)" }
+        }
+        return "\(name): differs"
+    }
+}
+
+/// Headless Chromium from Debian's `chromium` package (`.ci/run` installs it).
+public enum Chromium {
+    public static var path: String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Why a test that needs Chromium cannot run.
+    public static let missing: Comment = "chromium not installed: apt-get install -y chromium (.ci/run does it)"
+
+    /// Loads `page` (a file URL, with an optional `#fragment`), lets its scripts run, and returns
+    /// the serialised DOM and the browser's stderr (console messages are logged there).
+    public static func dumpDOM(_ page: String) async throws -> (dom: String, log: String) {
+        let profile = try TemporaryDirectory("assay-chromium")
+        let result = try await runProgram(URL(fileURLWithPath: path ?? "/usr/bin/chromium"), [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile.url.path)",
+            "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000", "--dump-dom", page,
+        ])
+        return (result.stdout, result.stderr)
+    }
+
+    /// Console errors and uncaught exceptions in a Chromium log.
+    public static func scriptErrors(in log: String) -> [String] {
+        log.split(separator: "\n").map(String.init).filter {
+            $0.contains("Uncaught") || ($0.contains("CONSOLE") && $0.contains("ERROR")) || $0.contains(":ERROR:CONSOLE")
+        }
+    }
+}

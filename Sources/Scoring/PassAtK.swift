@@ -2,6 +2,8 @@
 public enum ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidCounts(n: Int, c: Int, k: Int)
     case noProblems
+    /// A paired statistic got lists of different lengths.
+    case unpaired(Int, Int)
 
     public var description: String {
         switch self {
@@ -9,6 +11,8 @@ public enum ScoringError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid pass@k input: n=\(n), c=\(c), k=\(k) (need 0 <= c <= n and k >= 1)"
         case .noProblems:
             return "no problems to score"
+        case .unpaired(let a, let b):
+            return "paired comparison needs the same problems on both sides (got \(a) and \(b))"
         }
     }
 }
