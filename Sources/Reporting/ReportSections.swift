@@ -263,7 +263,9 @@ public struct TaxonomySection: ReportSectionProvider {
     public func section(for data: ReportData, report: RunReport) throws -> ReportSection? {
         var categories: [String: Int] = [:]
         var subcategories: [String: Int] = [:]
+        var high = 0
         for (_, sample) in ReportSections.samples(data) {
+            if sample.annotations["bug_confidence"]?.stringValue == "high" { high += 1 }
             if let category = sample.annotations["bug_category"]?.stringValue { categories[category, default: 0] += 1 }
             if let leaf = sample.annotations["bug_subcategory"]?.stringValue { subcategories[leaf, default: 0] += 1 }
         }
@@ -276,7 +278,8 @@ public struct TaxonomySection: ReportSectionProvider {
         guard !categories.isEmpty else { return nil }
         let failed = categories.values.reduce(0, +)
         var blocks: [ReportBlock] = [
-            .note("\(failed) samples that did not pass, by bug category (share of labelled failures)"),
+            .note("\(failed) samples that did not pass, by bug category (share of labelled failures)"
+                + (high > 0 ? "; \(ReportSections.percent(high, of: failed)) of the labels with high confidence" : "")),
             .bars(ReportSections.countBars(categories, total: failed)),
         ]
         if !subcategories.isEmpty {
@@ -287,6 +290,7 @@ public struct TaxonomySection: ReportSectionProvider {
             id: "taxonomy", title: "Why samples fail (bug taxonomy)",
             data: .object([
                 "categories": .object(categories.mapValues { .int($0) }), "subcategories": .object(subcategories.mapValues { .int($0) }),
+                "high_confidence": .int(high),
             ]),
             blocks: blocks)
     }

@@ -27,7 +27,29 @@ struct SectionReader: Sendable {
 
 enum ReportQueries {
     /// Per-sample annotators. Append yours; each runs once per report.
-    static let annotators: [SampleAnnotator] = []
+    static let annotators: [SampleAnnotator] = [bugLabels]
+
+    /// The bug taxonomy (table `sample_labels`, round 0): `bug_category`, `bug_subcategory`,
+    /// `bug_confidence`, `bug_rule`, `bug_evidence`, and complexity `loc`, `cyclomatic`, `calls`.
+    static let bugLabels = SampleAnnotator(name: "taxonomy") { db, run in
+        var result: [SampleKey: [String: JSONValue]] = [:]
+        let rows = try db.query(
+            """
+            SELECT task_id, sample_index, category, subcategory, confidence, rule, evidence, loc, cyclomatic, calls
+            FROM sample_labels WHERE run_id = ? AND round = 0
+            """, [.int(run)])
+        for row in rows {
+            var fields: [String: JSONValue] = [:]
+            for (name, column) in [("bug_category", 2), ("bug_subcategory", 3), ("bug_confidence", 4), ("bug_rule", 5), ("bug_evidence", 6)] {
+                if let text = row[column].text, !text.isEmpty { fields[name] = .string(text) }
+            }
+            if let loc = row[7].int { fields["loc"] = .int(Int(loc)) }
+            if let cyclomatic = row[8].double { fields["cyclomatic"] = .double(cyclomatic) }
+            if let calls = row[9].int { fields["calls"] = .int(Int(calls)) }
+            if !fields.isEmpty { result[SampleKey(taskID: row[0].text ?? "", index: Int(row[1].int ?? 0))] = fields }
+        }
+        return result
+    }
     /// Per-problem metric readers.
     static let taskMetrics: [TaskMetricReader] = []
     /// Run-level section readers.

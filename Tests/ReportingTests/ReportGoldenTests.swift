@@ -102,3 +102,23 @@ func expectGolden(_ actual: String, _ name: String, sourceLocation: Testing.Sour
         #expect(comparison.improved.isEmpty && comparison.regressed.isEmpty && comparison.differences.isEmpty)
     }
 }
+
+@Suite struct StoredTaxonomyTests {
+    @Test func labelsStoredByTheTaxonomyStageReachTheReport() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try await ReportFixture.populate(dir.path("r.sqlite"))
+        try await store.executeForTesting("""
+            INSERT INTO sample_labels (run_id, task_id, sample_index, round, category, subcategory, confidence, rule, evidence,
+                loc, cyclomatic, calls, classifier, labelled_at)
+            VALUES (1, 'Fix/0', 1, 0, 'functional', 'misunderstanding_and_logic_error', 'high', 'wrong_value', 'got 6, expected 5',
+                1, 1.0, 0, 'test', '2026-01-01T00:00:00.000Z');
+            """)
+        let data = try await store.reportData(run: 1)
+        let sample = try #require(data.tasks.first { $0.taskID == "Fix/0" }?.samples.first { $0.index == 1 })
+        #expect(sample.annotations["bug_subcategory"] == .string("misunderstanding_and_logic_error"))
+        #expect(sample.annotations["loc"] == .int(1))
+        let report = try RunReport.make(data)
+        let taxonomy = try #require(report.sections.first { $0.id == "taxonomy" })
+        #expect(taxonomy.data["categories"] == .object(["functional": .int(1)]) && taxonomy.data["high_confidence"] == .int(1))
+    }
+}
