@@ -13,6 +13,7 @@ import collections
 import gzip
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -96,6 +97,7 @@ def main():
                     print(json.dumps(short)[:600])
 
     t0 = time.monotonic()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if args.mode == "exec":
         queue = list(reqs)
 
@@ -148,9 +150,14 @@ def main():
         for t in threads:
             t.join()
     dt = time.monotonic() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     for (status, killed), n in sorted(counts.items(), key=lambda kv: -kv[1]):
         print("%6d  %s%s" % (n, status, "  killed_by=" + killed if killed else ""))
-    print("%d samples in %.2f s: %.1f samples/s (mode %s, jobs %d)" % (len(reqs), dt, len(reqs) / dt, args.mode, args.jobs))
+    print("%d samples in %.2f s: %.1f samples/s (mode %s, jobs %d); sandbox CPU %.2f ms/sample "
+          "(supervisors + workers + samples, from RUSAGE_CHILDREN); load %s" % (
+              len(reqs), dt, len(reqs) / dt, args.mode, args.jobs, cpu * 1000 / len(reqs),
+              " ".join(open("/proc/loadavg").read().split()[:3])))
 
 
 if __name__ == "__main__":

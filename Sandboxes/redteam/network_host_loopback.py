@@ -1,5 +1,5 @@
-# expect: killed_by=null status=passed
-# about: the default profile refuses AF_INET sockets (EACCES); the driver's host listener must see nothing
+# expect: killed_by=seccomp syscall=socket status=no_result
+# about: the default profile denies AF_INET/AF_INET6 sockets (forbidden syscall); the driver's host listener must see nothing
 # host-check: listener-silent
     import socket
     for family, addr in ((socket.AF_INET, ("127.0.0.1", {PORT})), (socket.AF_INET6, ("::1", {PORT}))):

@@ -250,10 +250,14 @@ void cgroup_begin_sample(cgroup_t *cg) {
             cg->oom_kill0 = read_key(path, "oom_kill");
             write_knob(cg->mem_dir, "memory.max_usage_in_bytes", "0");
             write_knob(cg->mem_dir, "memory.failcnt", "0");
+            snprintf(path, sizeof path, "%s/memory.usage_in_bytes", cg->mem_dir);
+            cg->usage0 = read_u64(path);
         } else {
             snprintf(path, sizeof path, "%s/memory.events", cg->mem_dir);
             cg->oom_kill0 = read_key(path, "oom_kill");
             write_knob(cg->mem_dir, "memory.peak", "reset"); // 6.12+; ignored elsewhere
+            snprintf(path, sizeof path, "%s/memory.current", cg->mem_dir);
+            cg->usage0 = read_u64(path);
         }
     }
     if (cg->pids) {
@@ -274,11 +278,13 @@ void cgroup_read(const cgroup_t *cg, cgroup_stats *st) {
             st->failcnt = read_u64(path);
             snprintf(path, sizeof path, "%s/memory.max_usage_in_bytes", cg->mem_dir);
             st->peak_bytes = read_u64(path);
+            st->peak_bytes = st->peak_bytes > cg->usage0 ? st->peak_bytes - cg->usage0 : 0;
         } else {
             snprintf(path, sizeof path, "%s/memory.events", cg->mem_dir);
             st->oom_kills = read_key(path, "oom_kill") - cg->oom_kill0;
             snprintf(path, sizeof path, "%s/memory.peak", cg->mem_dir);
             st->peak_bytes = read_u64(path);
+            st->peak_bytes = st->peak_bytes > cg->usage0 ? st->peak_bytes - cg->usage0 : 0;
         }
     }
     if (cg->pids) {
@@ -288,7 +294,7 @@ void cgroup_read(const cgroup_t *cg, cgroup_stats *st) {
     }
 }
 
-static int kill_listed(const char *dir) {
+static int kill_listed(const char *dir, pid_t keep) {
     char path[PATH_MAX + 32], text[65536];
     snprintf(path, sizeof path, "%s/cgroup.procs", dir);
     ssize_t n = read_file(path, text, sizeof text);
@@ -296,7 +302,7 @@ static int kill_listed(const char *dir) {
     int count = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         pid_t pid = (pid_t)atoi(line);
-        if (pid > 1) {
+        if (pid > 1 && pid != keep) {
             kill(pid, SIGKILL);
             kill(pid, SIGCONT);
             count++;
@@ -307,14 +313,12 @@ static int kill_listed(const char *dir) {
 
 int cgroup_kill_all(const cgroup_t *cg) {
     int total = 0;
-    if (cg->version == 2) {
-        write_knob(cg->mem_dir, "cgroup.kill", "1");
-    }
+    if (cg->version == 2 && cg->keep <= 0) write_knob(cg->mem_dir, "cgroup.kill", "1");
     // Without cgroup.kill (v1): read, kill, repeat until empty (a fork bomb refills it for a while).
     for (int round = 0; round < 2000; round++) {
         int n = 0;
-        if (cg->mem_created) n += kill_listed(cg->mem_dir);
-        if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0) n += kill_listed(cg->pids_dir);
+        if (cg->mem_created) n += kill_listed(cg->mem_dir, cg->keep);
+        if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0) n += kill_listed(cg->pids_dir, cg->keep);
         total += n;
         if (n == 0) break;
         struct timespec ts = {0, 500000};
@@ -328,7 +332,7 @@ static int remove_group(const char *dir, char *err, size_t errlen) {
     for (int i = 0; i < 2000; i++) {
         if (rmdir(dir) == 0 || errno == ENOENT) return 0;
         if (errno != EBUSY) break;
-        kill_listed(dir);
+        kill_listed(dir, 0);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
@@ -339,6 +343,7 @@ static int remove_group(const char *dir, char *err, size_t errlen) {
 int cgroup_destroy(cgroup_t *cg, char *err, size_t errlen) {
     int rc = 0;
     if (errlen) err[0] = 0;
+    cg->keep = 0;
     if (cg->mem_created || cg->pids_created) cgroup_kill_all(cg);
     if (cg->mem_created && remove_group(cg->mem_dir, err, errlen) < 0) rc = -1;
     if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0 && remove_group(cg->pids_dir, err, errlen) < 0) rc = -1;

@@ -15,7 +15,8 @@ typedef struct {
     char pids_dir[PATH_MAX];      // v1: the pids group; v2: same as mem_dir
     bool mem_created, pids_created;
     // counters at the start of a sample (pooled groups are reused)
-    uint64_t oom_kill0, pids_max0;
+    uint64_t oom_kill0, pids_max0, usage0;
+    pid_t keep;                   // a task the sweeps spare (serve: the warm worker lives here)
 } cgroup_t;
 
 typedef struct {
@@ -32,11 +33,12 @@ typedef struct {
 void cgroup_create(cgroup_t *cg, const char *name, bool want_mem, bool want_pids, int64_t mem_limit, int64_t pids_max);
 /// Moves pid into the group(s). Returns 0 or -1 (errno).
 int cgroup_enter(const cgroup_t *cg, pid_t pid);
-/// Records the counters' current values as the sample's baseline and resets peak/failcnt.
+/// Records the counters' current values (and the memory usage) as the sample's baseline and
+/// resets peak/failcnt.
 void cgroup_begin_sample(cgroup_t *cg);
 void cgroup_read(const cgroup_t *cg, cgroup_stats *st);
-/// SIGKILLs every task in the group(s) until they are empty (bounded wait). Returns the number
-/// of tasks seen.
+/// SIGKILLs every task in the group(s) but `keep` until only it is left (bounded wait). Returns
+/// the number of tasks seen.
 int cgroup_kill_all(const cgroup_t *cg);
 /// Kills what is left and removes the group(s). Returns 0, or -1 with a message in err.
 int cgroup_destroy(cgroup_t *cg, char *err, size_t errlen);

@@ -145,6 +145,7 @@ static void worker_stop(server_t *s) {
         free(s->env);
         s->env = NULL;
     }
+    s->cg.keep = 0;
     if (s->cg.mem || s->cg.pids) cgroup_kill_all(&s->cg);
     sweep_descendants();
     s->up = false;
@@ -207,7 +208,7 @@ static bool worker_start(server_t *s) {
     e->fd_src[3] = ctl_child;
     e->fd_src[4] = bpf_fd;
 
-    static char arg_uid[32], arg_gid[32], cg_mem[PATH_MAX + 32], cg_pids[PATH_MAX + 32], worker_path[PATH_MAX];
+    static char arg_uid[32], arg_gid[32], worker_path[PATH_MAX];
     static char lib_path[PATH_MAX], box_path[PATH_MAX];
     char *argv[24];
     int argc = 0;
@@ -222,24 +223,11 @@ static bool worker_start(server_t *s) {
         envelope_step(e, MS_BIND_RO, cfg->child_lib, "assay/libAssaySandboxChild.so", NULL, 0);
         dl_iterate_phdr(collect_lib_dir, e);
         for (int i = 0; i < cfg->nbinds; i++) envelope_plan_bind(e, cfg->ro_binds[i], cfg->ro_binds[i]);
-        if (s->cg.mem || s->cg.pids) envelope_step(e, MS_MKDIR, NULL, "assay/cg", NULL, 0755);
-        if (s->cg.mem) {
-            envelope_step(e, MS_MKDIR, NULL, "assay/cg/memory", NULL, 0755);
-            envelope_step(e, MS_BIND_RW, s->cg.mem_dir, "assay/cg/memory", NULL, 0);
-            snprintf(cg_mem, sizeof cg_mem, "/assay/cg/memory/cgroup.procs");
-        }
-        if (s->cg.pids && !(s->cg.version == 2 && s->cg.mem)) {
-            envelope_step(e, MS_MKDIR, NULL, "assay/cg/pids", NULL, 0755);
-            envelope_step(e, MS_BIND_RW, s->cg.pids_dir, "assay/cg/pids", NULL, 0);
-            snprintf(cg_pids, sizeof cg_pids, "/assay/cg/pids/cgroup.procs");
-        }
         snprintf(worker_path, sizeof worker_path, "/assay/worker.py");
         snprintf(lib_path, sizeof lib_path, "/assay/libAssaySandboxChild.so");
         snprintf(box_path, sizeof box_path, "/box");
         e->cwd = "/box";
     } else {
-        if (s->cg.mem) cgroup_procs_path(&s->cg, 0, cg_mem, sizeof cg_mem);
-        if (s->cg.pids) cgroup_procs_path(&s->cg, 1, cg_pids, sizeof cg_pids);
         snprintf(worker_path, sizeof worker_path, "%s", cfg->worker);
         snprintf(lib_path, sizeof lib_path, "%s", cfg->child_lib);
         snprintf(box_path, sizeof box_path, "%s", s->root);
@@ -258,14 +246,6 @@ static bool worker_start(server_t *s) {
         argv[argc++] = "--gid";
         argv[argc++] = arg_gid;
     }
-    if (s->cg.mem) {
-        argv[argc++] = "--cgroup-procs";
-        argv[argc++] = cg_mem;
-    }
-    if (s->cg.pids && cg_pids[0]) {
-        argv[argc++] = "--cgroup-procs";
-        argv[argc++] = cg_pids;
-    }
     if (s->layers.wanted[L_MOUNT_NS]) {
         argv[argc++] = "--wipe-tmp";
         argv[argc++] = "1";
@@ -281,6 +261,22 @@ static bool worker_start(server_t *s) {
     if (envelope_start(e, errbuf, sizeof errbuf) < 0) {
         snprintf(s->error, sizeof s->error, "starting the warm worker: %s", errbuf);
         goto fail;
+    }
+    // The worker itself lives in the sample cgroup: children are born there (a cgroup v1 attach
+    // per child costs an RCU grace period, milliseconds under load). Sweeps spare it.
+    if (s->cg.mem || s->cg.pids) {
+        pid_t worker = e->pid;
+        if (s->layers.active[L_PID_NS]) {
+            char path[64], text[64];
+            snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)e->pid, (int)e->pid);
+            worker = read_file(path, text, sizeof text) > 0 ? (pid_t)atoi(text) : 0;
+        }
+        if (worker <= 0 || cgroup_enter(&s->cg, worker) < 0) {
+            snprintf(s->error, sizeof s->error, "moving the warm worker into the sample cgroup: %s",
+                     worker <= 0 ? "worker not found" : strerror(errno));
+            goto fail;
+        }
+        s->cg.keep = worker;
     }
     if (root) s->layers.active[L_UID_DROP] = s->layers.wanted[L_UID_DROP];
     else
@@ -369,11 +365,13 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
         }
     }
 
-    // Per-sample cgroup limits and counters (the pooled group is empty between samples).
+    // Per-sample cgroup counters and limits. The group holds the worker and nothing else between
+    // samples: the sample may use `mem` above what is charged now.
+    cgroup_begin_sample(&s->cg);
     if (s->cg.mem) {
         char value[32];
         int64_t mem = cfg->cg_memory > 0 ? cfg->cg_memory : limits.memory_bytes;
-        snprintf(value, sizeof value, "%lld", (long long)(mem > 0 ? mem : -1));
+        snprintf(value, sizeof value, "%lld", (long long)(mem > 0 ? mem + (int64_t)s->cg.usage0 : -1));
         char path[PATH_MAX + 64];
         snprintf(path, sizeof path, "%s/%s", s->cg.mem_dir, s->cg.version == 1 ? "memory.limit_in_bytes" : "memory.max");
         if (write_file(path, mem > 0 ? value : (s->cg.version == 1 ? "-1" : "max")) < 0) {
@@ -381,7 +379,6 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
             goto done;
         }
     }
-    cgroup_begin_sample(&s->cg);
 
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) goto pipe_fail;
@@ -626,7 +623,8 @@ int run_serve(const sandbox_config *cfg, const limits_t *defaults) {
     if (s->layers.wanted[L_CG_MEMORY] || s->layers.wanted[L_CG_PIDS]) {
         char name[96];
         snprintf(name, sizeof name, "assay-%d-%d-serve", cfg->slot, (int)getpid());
-        cgroup_create(&s->cg, name, s->layers.wanted[L_CG_MEMORY], s->layers.wanted[L_CG_PIDS], 0, cfg->pids_max);
+        // pids: the sample's tasks plus the worker
+        cgroup_create(&s->cg, name, s->layers.wanted[L_CG_MEMORY], s->layers.wanted[L_CG_PIDS], 0, cfg->pids_max + 1);
     }
     if (!s->cg.mem) layer_set(&s->layers, L_CG_MEMORY, false, "%s", s->cg.mem_reason[0] ? s->cg.mem_reason : "disabled");
     if (!s->cg.pids) layer_set(&s->layers, L_CG_PIDS, false, "%s", s->cg.pids_reason[0] ? s->cg.pids_reason : "disabled");
