@@ -353,7 +353,7 @@ void run_exec(const sandbox_config *cfg, const limits_t *limits_in, const char *
         if (pf[3].revents) stream_read(&o->err);
         if (pf[4].revents) stream_read(&o->res);
         if (pf[5].revents) notify_take_listener(&nt);
-        if (pf[7].revents && notify_read(&nt)) {
+        if (pf[7].revents && notify_read(&nt, pf[7].revents)) {
             o->killed_by = "seccomp";
             snprintf(o->syscall, sizeof o->syscall, "%s", nt.name);
             break;

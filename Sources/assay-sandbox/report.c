@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,8 +55,15 @@ int notify_take_listener(notify_t *n) {
     return n->listener >= 0 ? 1 : 0;
 }
 
-bool notify_read(notify_t *n) {
+bool notify_read(notify_t *n, short revents) {
     if (n->listener < 0) return false;
+    if (!(revents & POLLIN)) {
+        if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+            close(n->listener);
+            n->listener = -1;
+        }
+        return n->denied;
+    }
     struct seccomp_notif req;
     memset(&req, 0, sizeof req);
     if (ioctl(n->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {

@@ -21,9 +21,10 @@ typedef struct {
 void notify_init(notify_t *n);
 /// Call when the socket is readable: takes the listener. Returns 1 when it arrived, 0 at EOF.
 int notify_take_listener(notify_t *n);
-/// Call when the listener is readable: records the first denied call. Returns true when a
-/// denied call is pending (the caller kills the sample).
-bool notify_read(notify_t *n);
+/// Call with the listener's poll revents: records the first denied call. Returns true when a
+/// denied call is pending (the caller kills the sample). Closes the listener once every task of
+/// the filter is gone (POLLHUP), so that it stops waking the poll loop.
+bool notify_read(notify_t *n, short revents);
 void notify_close(notify_t *n);
 
 typedef struct {

@@ -461,7 +461,7 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
         if (pf[5].revents) stream_read(&o->err);
         if (pf[6].revents) stream_read(&o->res);
         if (pf[7].revents) notify_take_listener(&nt);
-        if (pf[8].revents && notify_read(&nt) && !supervisor_killed) {
+        if (pf[8].revents && notify_read(&nt, pf[8].revents) && !supervisor_killed) {
             o->killed_by = "seccomp";
             snprintf(o->syscall, sizeof o->syscall, "%s", nt.name);
             goto kill_child;
