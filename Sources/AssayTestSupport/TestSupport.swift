@@ -86,6 +86,7 @@ func NSTemporaryDirectoryLike() -> String {
 
 public struct POSIXErrorLike: Error, CustomStringConvertible {
     public var errno: Int32
+    public init(errno: Int32) { self.errno = errno }
     public var description: String { String(cString: strerror(errno)) }
 }
 

@@ -155,6 +155,25 @@ final class ChildProcess {
         return status
     }
 
+    /// Closes the child's stdin and waits up to `grace` seconds for it to exit on its own (a
+    /// supervisor cleans up its cgroups and mounts then); kills it after that.
+    func finish(grace: Double) {
+        closeStdin()
+        guard !reaped else { return }
+        var status: Int32 = 0
+        var waited = 0.0
+        while waited < grace {
+            let rc = waitpid(pid, &status, WNOHANG)
+            if rc == pid || (rc < 0 && errno != EINTR) {
+                reaped = true
+                return
+            }
+            usleep(5_000)
+            waited += 0.005
+        }
+        terminate()
+    }
+
     /// Kills and reaps the child.
     func terminate() {
         guard !reaped else { return }

@@ -23,14 +23,24 @@ public struct SandboxConfiguration: Sendable {
     public var slots: Int
     /// Extra supervisor flags (profile choice, layers to disable, …).
     public var extraArguments: [String]
+    /// Slot numbers are `slotBase ..< slotBase + slots`; each slot has its own sandbox uid
+    /// (`60000 + slot`), so executors that must not share uids use different bases.
+    public var slotBase: Int
+    /// Extra `NAME=value` entries for the supervisor's own environment (never passed to samples).
+    public var supervisorEnvironment: [String]
 
-    public init(mode: Mode, supervisor: String, python: String, sandboxes: URL, slots: Int, extraArguments: [String] = []) {
+    public init(
+        mode: Mode, supervisor: String, python: String, sandboxes: URL, slots: Int, extraArguments: [String] = [],
+        slotBase: Int = 0, supervisorEnvironment: [String] = []
+    ) {
+        self.supervisorEnvironment = supervisorEnvironment
         self.mode = mode
         self.supervisor = supervisor
         self.python = python
         self.sandboxes = sandboxes
         self.slots = max(1, slots)
         self.extraArguments = extraArguments
+        self.slotBase = slotBase
     }
 
     /// The default set-up: supervisor next to the executable, interpreter resolved once,
@@ -100,11 +110,10 @@ private final class Slot: @unchecked Sendable {
         queue = DispatchQueue(label: "assay.sandbox.slot\(index)")
     }
 
+    /// Ends the warm supervisor: EOF on its stdin lets it stop the worker and remove its
+    /// cgroups; it is killed if it takes longer than two seconds.
     func stop() {
-        if let session {
-            session.closeStdin()
-            session.terminate()
-        }
+        session?.finish(grace: 2)
         session = nil
     }
 
@@ -115,7 +124,7 @@ private final class Slot: @unchecked Sendable {
         }
     }
 
-    private static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
+    private static let baseEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
 
     private func runFresh(_ line: [UInt8], request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
         let limits = request.limits
@@ -125,8 +134,9 @@ private final class Slot: @unchecked Sendable {
             "--runner", configuration.sandboxes.appendingPathComponent("runner.py").path,
             "--wall-ms", String(limits.wallMS), "--cpu-ms", String(limits.cpuMS), "--memory", String(limits.memoryBytes),
             "--output-bytes", String(limits.outputBytes), "--fsize", String(limits.fsizeBytes), "--nofile", String(limits.nofile),
+            "--slot", String(configuration.slotBase + index),
         ] + configuration.extraArguments
-        let child = try ChildProcess(arguments: arguments, environment: Self.environment)
+        let child = try ChildProcess(arguments: arguments, environment: Self.baseEnvironment + configuration.supervisorEnvironment)
         do {
             try child.write(line)
         } catch {
@@ -149,9 +159,9 @@ private final class Slot: @unchecked Sendable {
                 "--python", configuration.python,
                 "--runner", configuration.sandboxes.appendingPathComponent("runner.py").path,
                 "--worker", configuration.sandboxes.appendingPathComponent("worker.py").path,
-                "--slot", String(index),
+                "--slot", String(configuration.slotBase + index),
             ] + configuration.extraArguments
-            session = try ChildProcess(arguments: arguments, environment: Self.environment)
+            session = try ChildProcess(arguments: arguments, environment: Self.baseEnvironment + configuration.supervisorEnvironment)
         }
         guard let session else { throw SandboxError("no sandbox session") }
         do {
