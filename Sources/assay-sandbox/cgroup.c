@@ -1,5 +1,6 @@
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,7 +98,30 @@ static int write_knob(const char *dir, const char *knob, const char *value) {
     return write_file(path, value);
 }
 
+static int kill_listed(const char *dir, pid_t keep);
+
+/// Groups of crashed supervisors ("assay-SLOT-PID-..."): kill what is left in them, remove them.
+static void reap_stale_groups(const char *parent) {
+    DIR *d = opendir(parent);
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        int slot, pid;
+        if (de->d_type != DT_DIR || sscanf(de->d_name, "assay-%d-%d-", &slot, &pid) != 2) continue;
+        if (pid <= 1 || pid == (int)getpid() || !supervisor_gone((pid_t)pid)) continue;
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
+        for (int i = 0; i < 50 && rmdir(path) < 0 && errno == EBUSY; i++) {
+            kill_listed(path, 0);
+            struct timespec ts = {0, 2000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    closedir(d);
+}
+
 static bool make_group(const char *parent, const char *name, char *out, size_t len, char *reason, size_t rlen) {
+    reap_stale_groups(parent);
     if ((size_t)snprintf(out, len, "%s/%s", parent, name) >= len) {
         snprintf(reason, rlen, "path too long");
         return false;

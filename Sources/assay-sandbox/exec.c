@@ -178,7 +178,9 @@ void run_exec(const sandbox_config *cfg, const limits_t *limits_in, const char *
     }
 
     // ---- work dir (the new root's mount point with a mount namespace, else the cwd)
-    if ((size_t)snprintf(workdir, sizeof workdir, "%s/assay-XXXXXX", cfg->workdir_root) >= sizeof workdir) {
+    reap_stale_dirs(cfg->workdir_root, "assay-x", 0);
+    if ((size_t)snprintf(workdir, sizeof workdir, "%s/assay-x%d-XXXXXX", cfg->workdir_root, (int)getpid()) >=
+        sizeof workdir) {
         outcome_fail(o, "--workdir-root is too long");
         goto done;
     }

@@ -613,7 +613,9 @@ int run_serve(const sandbox_config *cfg, const limits_t *defaults) {
             fatal = true;
         }
     }
-    if ((size_t)snprintf(s->root, sizeof s->root, "%s/assay-w%d-XXXXXX", cfg->workdir_root, cfg->slot) >= sizeof s->root ||
+    reap_stale_dirs(cfg->workdir_root, "assay-w", 1);
+    if ((size_t)snprintf(s->root, sizeof s->root, "%s/assay-w%d-%d-XXXXXX", cfg->workdir_root, cfg->slot, (int)getpid()) >=
+            sizeof s->root ||
         !mkdtemp(s->root)) {
         snprintf(s->error, sizeof s->error, "cannot create a work dir under %s: %s", cfg->workdir_root, strerror(errno));
         fatal = true;

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +234,36 @@ int remove_tree(const char *path, char *err, size_t errlen) {
         return -1;
     }
     return (err && err[0]) ? -1 : 0;
+}
+
+bool supervisor_gone(pid_t pid) {
+    char path[64], comm[64];
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    if (read_file(path, comm, sizeof comm) < 0) return errno == ENOENT;
+    return strncmp(comm, "assay-sandbox", 13) != 0;
+}
+
+void reap_stale_dirs(const char *dir, const char *prefix, int pid_field) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    size_t plen = strlen(prefix);
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, prefix, plen) != 0) continue;
+        // fields after the prefix, separated by '-'
+        char name[256];
+        snprintf(name, sizeof name, "%s", de->d_name + plen);
+        char *save = NULL, *field = strtok_r(name, "-", &save);
+        for (int i = 0; field && i < pid_field; i++) field = strtok_r(NULL, "-", &save);
+        if (!field) continue;
+        char *end;
+        long pid = strtol(field, &end, 10);
+        if (*end || pid <= 1 || pid == (long)getpid() || !supervisor_gone((pid_t)pid)) continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        rmdir(path);
+    }
+    closedir(d);
 }
 
 int write_file(const char *path, const char *text) {

@@ -48,6 +48,14 @@ bool parse_size(const char *s, int64_t *out);
 /// Returns 0, or -1 with a message in err.
 int remove_tree(const char *path, char *err, size_t errlen);
 
+/// True when no `assay-sandbox` process with this pid exists (in our pid namespace): the owner
+/// of a leftover group or dir named after it crashed.
+bool supervisor_gone(pid_t pid);
+/// Removes leftovers of crashed supervisors in dir: entries named `<prefix><...>-<pid>-...`
+/// (the pid is the number after the last '-' before the suffix) whose supervisor is gone.
+/// Directories are only rmdir'ed (never emptied), so a live mount point or content survives.
+void reap_stale_dirs(const char *dir, const char *prefix, int pid_field);
+
 /// Writes a string to a file (e.g. a cgroup or /proc knob). Returns 0 or -1 (errno set).
 int write_file(const char *path, const char *text);
 /// Reads a small file into buf (NUL-terminated). Returns length or -1 (errno set).
