@@ -43,6 +43,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-sample-bytes"), help: ArgumentHelp("Largest sample that is executed.", valueName: "bytes"))
     var maxSampleBytes: Int = SamplesReader.defaultMaxSampleBytes
 
+    @Flag(name: .customLong("no-timeout-retry"), help: "Do not re-run wall-clock timeouts serially after the parallel pass.")
+    var noTimeoutRetry = false
+
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
 
@@ -131,7 +134,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         Console.info("problems: \(problemSet.name) (\(problemSet.problems.count) problems, \(problemSet.source))")
         let result = try await pipeline.run(EvaluationPlan(
             problems: problemSet, samples: sampleList, oversized: oversized, spec: spec, fresh: fresh, limits: limits,
-            inFlight: configuration.slots * 2, host: host))
+            inFlight: configuration.slots * 2, host: host, retryWallTimeouts: !noTimeoutRetry))
+        if result.timeoutRetries.retried > 0 {
+            Console.info("re-ran \(result.timeoutRetries.retried) wall-clock timeouts one at a time: \(result.timeoutRetries.changed) finished within the limit")
+        }
+        let layers = executor.layers
+        if !layers.isEmpty {
+            try await database.mergeHostFacts(Dictionary(uniqueKeysWithValues: layers.map { ("layer.\($0.key)", $0.value) }), run: result.run)
+        }
         if result.resumed {
             Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
         }

@@ -78,6 +78,8 @@ public protocol ResultStore: Sendable {
     func record(_ outcome: ExecutionOutcome, for key: SampleKey, run: RunID) async throws
     func outcomes(run: RunID) async throws -> [SampleKey: ExecutionOutcome]
     func finishRun(_ run: RunID, summary: String) async throws
+    /// Adds facts learnt while running (e.g. the sandbox layers that were active) to the run's host facts.
+    func mergeHostFacts(_ facts: [String: String], run: RunID) async throws
     func runRecord(_ run: RunID) async throws -> RunRecord?
 }
 

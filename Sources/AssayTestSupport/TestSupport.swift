@@ -232,3 +232,36 @@ public enum Chromium {
         }
     }
 }
+
+/// At most `limit` bodies run at once; the others wait their turn (FIFO). For suites whose cases
+/// are timing-sensitive and must not all run in parallel on a 2-core machine.
+public actor ConcurrencyGate {
+    private var available: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    public init(_ limit: Int) {
+        available = max(1, limit)
+    }
+
+    public func run<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            available += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

@@ -59,6 +59,11 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
     public let configuration: SandboxConfiguration
     private let slots: [Slot]
     private let free: SlotQueue
+    private let observedLayers = Mutex<[String: String]>([:])
+
+    /// The confinement layers the supervisor reported (layer → "active" or "unavailable: why"),
+    /// from the first response that carried them; empty before any sample ran.
+    public var layers: [String: String] { observedLayers.withLock { $0 } }
 
     public init(configuration: SandboxConfiguration) {
         self.configuration = configuration
@@ -84,7 +89,13 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
             }
         }
         do {
-            return try JSONDecoder().decode(SandboxResponse.self, from: Data(bytes))
+            let response = try JSONDecoder().decode(SandboxResponse.self, from: Data(bytes))
+            if let layers = response.layers {
+                observedLayers.withLock { observed in
+                    if observed.isEmpty { observed = layers.compactMapValues(\.stringValue) }
+                }
+            }
+            return response
         } catch {
             throw SandboxError("the sandbox answered \(request.id) with an unreadable response: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
         }

@@ -34,7 +34,7 @@ public enum VerdictPolicy {
         case "cpu":
             return with(outcome, .timeout, "TimeoutError", "CPU limit of \(request.limits.cpuMS) ms reached")
         case "memory":
-            return with(outcome, .memory, "MemoryError", "memory limit of \(request.limits.memoryBytes >> 20) MiB reached (killed)")
+            return with(outcome, .memory, "MemoryError", "killed by the memory cgroup (out of memory)")
         case "output":
             return with(outcome, .outputLimit, nil, "output over \(request.limits.outputBytes) bytes")
         case "seccomp":

@@ -14,11 +14,16 @@ public struct EvaluationPlan: Sendable {
     /// Requests kept in flight (a little above the executor's slot count keeps slots busy).
     public var inFlight: Int
     public var host: [String: String]
+    /// Re-run each sample that hit the *wall-clock* limit once more, alone, after the parallel
+    /// pass: a wall timeout on a loaded machine is often the load, not the sample. CPU-limit
+    /// timeouts are never retried.
+    public var retryWallTimeouts: Bool
 
     public init(
         problems: ProblemSet, samples: [Sample], oversized: [SampleKey: Int] = [:], spec: RunSpec, fresh: Bool,
-        limits: ExecutionLimits, inFlight: Int, host: [String: String] = [:]
+        limits: ExecutionLimits, inFlight: Int, host: [String: String] = [:], retryWallTimeouts: Bool = true
     ) {
+        self.retryWallTimeouts = retryWallTimeouts
         self.problems = problems
         self.samples = samples
         self.oversized = oversized
@@ -42,6 +47,8 @@ public struct EvaluationResult: Sendable {
     public var outcomes: [SampleKey: ExecutionOutcome]
     /// Samples the sandbox could not run (left pending; a rerun retries them).
     public var infrastructureFailures: [SampleKey: String]
+    /// Wall-clock timeouts re-run serially, and how many of them no longer timed out.
+    public var timeoutRetries: (retried: Int, changed: Int) = (0, 0)
 
     public var isComplete: Bool { infrastructureFailures.isEmpty && outcomes.count >= samples.count }
 }
@@ -103,7 +110,7 @@ public struct EvaluationPipeline: Sendable {
                     do {
                         let outcome = try await executor.execute(request)
                         try await store.record(outcome, for: key, run: run)
-                        tally.succeed()
+                        tally.succeed(wallTimeout: Self.isWallTimeout(outcome) ? key : nil)
                         progress?.advance(by: 1)
                         return true
                     } catch let error as SandboxError {
@@ -123,22 +130,67 @@ public struct EvaluationPipeline: Sendable {
         }
         progress?.finish()
 
+        var retries = (retried: 0, changed: 0)
+        if plan.retryWallTimeouts {
+            retries = try await retrySerially(tally.wallTimeouts, samples: samplesByKey, problems: problems, plan: plan, run: run)
+        }
+
         let outcomes = try await store.outcomes(run: run)
         let failed = tally.failures
-        return EvaluationResult(
+        var result = EvaluationResult(
             run: run, resumed: resumed, executedNow: executedNow - failed.count, reused: stored.count - pending.count,
             samples: stored, outcomes: outcomes, infrastructureFailures: failed)
+        result.timeoutRetries = retries
+        return result
+    }
+
+    static func isWallTimeout(_ outcome: ExecutionOutcome) -> Bool {
+        outcome.status == .timeout && outcome.detail.hasPrefix("wall-clock")
+    }
+
+    /// Runs each wall-clock timeout once more with nothing else running; the new outcome
+    /// replaces the old one, and its detail says that it came from the retry.
+    private func retrySerially(
+        _ keys: [SampleKey], samples: [SampleKey: Sample], problems: [String: Problem], plan: EvaluationPlan, run: RunID
+    ) async throws -> (retried: Int, changed: Int) {
+        guard !keys.isEmpty else { return (0, 0) }
+        progress?.start(total: keys.count, done: 0, label: "re-running wall-clock timeouts one at a time")
+        var changed = 0
+        for key in keys.sorted() {
+            guard let sample = samples[key], let problem = problems[key.taskID] else { continue }
+            var outcome: ExecutionOutcome
+            do {
+                outcome = try await executor.execute(harness.request(problem: problem, sample: sample, limits: plan.limits))
+            } catch is SandboxError {
+                continue  // keep the first verdict
+            }
+            if !Self.isWallTimeout(outcome) {
+                changed += 1
+                outcome.detail = outcome.detail.isEmpty
+                    ? "on a serial retry after a wall-clock timeout under load"
+                    : outcome.detail + " (on a serial retry after a wall-clock timeout under load)"
+            }
+            try await store.record(outcome, for: key, run: run)
+            progress?.advance(by: 1)
+        }
+        progress?.finish()
+        return (keys.count, changed)
     }
 
 }
 
 /// Counts of one evaluation's executions, shared by its concurrent tasks.
 private final class Tally: Sendable {
-    private let state = Mutex((succeeded: 0, failures: [SampleKey: String]()))
+    private let state = Mutex((succeeded: 0, failures: [SampleKey: String](), wallTimeouts: [SampleKey]()))
 
-    func succeed() {
-        state.withLock { $0.succeeded += 1 }
+    func succeed(wallTimeout key: SampleKey?) {
+        state.withLock { state in
+            state.succeeded += 1
+            if let key { state.wallTimeouts.append(key) }
+        }
     }
+
+    var wallTimeouts: [SampleKey] { state.withLock { $0.wallTimeouts } }
 
     /// Records a failure; returns true when failures dominate (the sandbox is broken).
     func fail(_ key: SampleKey, _ message: String) -> Bool {

@@ -95,6 +95,18 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
         }
     }
 
+    public func mergeHostFacts(_ facts: [String: String], run: RunID) async throws {
+        try await onQueue { db in
+            try db.transaction {
+                let current = try db.query("SELECT host FROM runs WHERE id = ?", [.int(run)]).first?.first?.text ?? "{}"
+                var merged = (try? JSONDecoder().decode([String: String].self, from: Data(current.utf8))) ?? [:]
+                for (key, value) in facts { merged[key] = value }
+                let text = String(decoding: try JSONEncoder.sorted.encode(merged), as: UTF8.self)
+                try db.run("UPDATE runs SET host = ? WHERE id = ?", [.text(text), .int(run)])
+            }
+        }
+    }
+
     public func runRecord(_ run: RunID) async throws -> RunRecord? {
         try await onQueue { db in
             guard let row = try db.query(

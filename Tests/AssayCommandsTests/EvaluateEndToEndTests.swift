@@ -57,6 +57,9 @@ import Testing
         #expect(lines.map { $0["status"]?.stringValue } == ["error", "timeout", "error", "passed", "passed", "passed"].map { $0 as String? }
                 || lines.map { $0["status"]?.stringValue } == ["forbidden_syscall", "timeout", "error", "passed", "passed", "passed"].map { $0 as String? })
         #expect(lines[1]["wall_ms"]!.doubleValue! >= 3_000 && lines[1]["wall_ms"]!.doubleValue! < 4_500)
+        // The wall-clock timeout was re-run once, alone, and still timed out.
+        #expect(result.stderr.contains("re-ran 1 wall-clock timeouts one at a time: 0 finished within the limit"))
+        #expect(lines[1]["detail"]?.stringValue == "wall-clock limit of 3000 ms reached")
         #expect(lines.map { $0["sample"]?.intValue } == [0, 1, 2, 3, 4, 5])
         #expect(Set(lines[0].keys) == ["task_id", "sample", "status", "error_type", "detail", "cpu_ms", "wall_ms", "max_rss_kib",
                                         "bug_category", "bug_subcategory", "bug_evidence", "bug_confidence", "bug_alternatives",

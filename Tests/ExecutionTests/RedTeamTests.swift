@@ -13,10 +13,15 @@ import Testing
 /// a host loopback listener, no cgroup left), and the harness still working afterwards.
 @Suite(.tags(.sandbox, .slow)) struct RedTeamTests {
     static let fixtures: [SandboxFixture] = (try? SandboxFixture.load(from: TestPaths.sandboxes.appendingPathComponent("redteam"))) ?? []
-    static let listener = LoopbackListener()
+    static let listener = LoopbackProbe()
     static let secret = "ASSAY_REDTEAM_SECRET=" + ProgramAssembly.nonce()
     /// Each case gets its own slot (and so its own sandbox uid), far above the slots other suites use.
     static let nextSlot = Mutex(700)
+    /// Timing-sensitive cases (deadlines, fork bombs) must not all share 2 cores at once.
+    static let gate = ConcurrencyGate(3)
+    /// Fixtures without limits of their own get a generous wall limit, so that load never turns
+    /// an expected verdict into a timeout.
+    static let defaults = ExecutionLimits(wallMS: 15_000)
 
     static var cases: [(SandboxFixture, SandboxConfiguration.Mode)] {
         fixtures.flatMap { fixture in SandboxConfiguration.Mode.allCases.map { (fixture, $0) } }
@@ -28,6 +33,10 @@ import Testing
 
     @Test(arguments: cases)
     func attackIsContained(fixture: SandboxFixture, mode: SandboxConfiguration.Mode) async throws {
+        try await Self.gate.run { try await Self.check(fixture, mode) }
+    }
+
+    static func check(_ fixture: SandboxFixture, _ mode: SandboxConfiguration.Mode) async throws {
         let slot = Self.nextSlot.withLock { value -> Int in
             defer { value += 1 }
             return value
@@ -42,9 +51,9 @@ import Testing
             mode: mode, supervisor: TestPaths.sandboxBinary.path, python: try Interpreter.resolve(),
             sandboxes: TestPaths.sandboxes, slots: 1, extraArguments: fixture.supervisorArguments(sandboxes: TestPaths.sandboxes),
             slotBase: slot, supervisorEnvironment: [Self.secret]))
-        let outcome = try await executor.execute(fixture.request(port: port))
+        let outcome = try await executor.execute(fixture.request(port: port, defaults: Self.defaults))
         // The harness goes on: the same executor (the same warm worker in serve mode) still passes a correct sample.
-        let after = try await executor.execute(SandboxFixture(name: "canonical", completion: "    return 1\n").request(port: port))
+        let after = try await executor.execute(SandboxFixture(name: "canonical", completion: "    return 1\n").request(port: port, defaults: Self.defaults))
         executor.shutdown()
 
         let expected = fixture.expectedStatuses
@@ -64,43 +73,6 @@ import Testing
         #expect(HostSnapshot.files(ownedBy: uid).subtracting(filesBefore).isEmpty, "\(fixture.name) [\(mode)]: files of uid \(uid) appeared on the host")
         #expect(Self.listener.connections() == hitsBefore, "\(fixture.name) [\(mode)]: the host listener received a connection")
         #expect(Set(HostSnapshot.cgroups(ofSlot: slot)).subtracting(cgroupsBefore).isEmpty, "\(fixture.name) [\(mode)]: cgroups of slot \(slot) left behind")
-    }
-}
-
-/// A TCP listener on 127.0.0.1 that counts connections without accepting them in a thread:
-/// a sandboxed connect would sit in the backlog and be counted by a non-blocking accept.
-final class LoopbackListener: Sendable {
-    private let state = Mutex<(fd: Int32, port: Int, hits: Int)>((-1, 0, 0))
-
-    func port() throws -> Int {
-        try state.withLock { state in
-            if state.fd >= 0 { return state.port }
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw POSIXErrorLike(errno: errno) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            guard bound == 0, listen(fd, 64) == 0 else { throw POSIXErrorLike(errno: errno) }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            state = (fd, Int(UInt16(bigEndian: address.sin_port)), 0)
-            return state.port
-        }
-    }
-
-    func connections() -> Int {
-        state.withLock { state in
-            while state.fd >= 0 {
-                let client = accept(state.fd, nil, nil)
-                if client < 0 { break }
-                close(client)
-                state.hits += 1
-            }
-            return state.hits
-        }
     }
 }
 
