@@ -293,6 +293,8 @@ def handle(request, result_fd):
             data = ('{"nonce": %s, "status": "error", "error_type": "RecordError"}\n' % dumps(nonce)).encode()
         _write_all(result_fd, data)
 
+    # Kinds that stream several lines (`io`) write to this fd themselves, after the header.
+    emit.fd = result_fd
     kind = KINDS.get(request.get("kind")) or _load_kind(request.get("kind"))
     if kind is None:
         emit({"status": "error", "error_type": "HarnessError", "message": "unknown kind %r" % request.get("kind")})

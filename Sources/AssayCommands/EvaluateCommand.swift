@@ -52,6 +52,8 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-taxonomy"), help: "Skip the static analysis and bug labels of failing samples.")
     var noTaxonomy = false
 
+    @OptionGroup(title: "HumanEval+ (input/output tasks)") var io: IOOptions
+
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var store: StoreOptions
 
@@ -112,15 +114,6 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
-        let harness = HumanEvalHarness()
-        let spec = RunSpec(
-            kind: "evaluate", problemSetName: problemSet.name, problemSetHash: problemSet.hash,
-            samplesSource: samplesSource, samplesHash: samplesHash,
-            settings: [
-                "harness": harness.name, "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS),
-                "memory_bytes": String(limits.memoryBytes), "output_bytes": String(limits.outputBytes),
-                "python": configuration.python, "max_sample_bytes": String(maxSampleBytes),
-            ])
         var host = hostFacts()
         host["sandbox_mode"] = mode.rawValue
         host["supervisor"] = configuration.supervisor
@@ -129,6 +122,30 @@ struct EvaluateCommand: AsyncParsableCommand {
         let database = try SQLiteStore(path: store.db)
         let executor = SandboxExecutor(configuration: configuration)
         defer { executor.shutdown() }
+
+        let harness: any TaskHarness
+        var settings = [
+            "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS),
+            "memory_bytes": String(limits.memoryBytes), "output_bytes": String(limits.outputBytes),
+            "python": configuration.python, "max_sample_bytes": String(maxSampleBytes),
+        ]
+        if problemSet.format == HumanEvalPlusFormat.format {
+            let expected = try await io.expectedOutputs(
+                problemSet, store: database, executor: executor, python: configuration.python, memoryBytes: limits.memoryBytes,
+                slots: configuration.slots, host: host, quiet: quiet)
+            let plusHarness = HumanEvalPlusHarness(settings: try io.settings(), expected: expected, problems: problemSet)
+            sampleList = plusHarness.longestFirst(sampleList)
+            harness = plusHarness
+            settings["expected_outputs"] = "\(expected.interpreter) \(expected.computedAt)"
+            settings.removeValue(forKey: "wall_ms")  // per-input limits come from the expected outputs' times
+            settings.removeValue(forKey: "cpu_ms")
+        } else {
+            harness = HumanEvalHarness()
+        }
+        settings["harness"] = harness.name
+        let spec = RunSpec(
+            kind: "evaluate", problemSetName: problemSet.name, problemSetHash: problemSet.hash,
+            samplesSource: samplesSource, samplesHash: samplesHash, settings: settings)
         let pipeline = EvaluationPipeline(
             store: database, executor: executor, harness: harness, progress: TerminalProgress(enabled: !quiet))
         Console.info("problems: \(problemSet.name) (\(problemSet.problems.count) problems, \(problemSet.source))")

@@ -5,6 +5,15 @@
 /// ``ExecutionOutcome``.
 public protocol CodeExecutor: Sendable {
     func execute(_ request: SandboxRequest) async throws -> ExecutionOutcome
+    /// Runs one request and returns the sandbox's raw response, for harnesses that read the
+    /// result channel themselves (kind `io` streams one line per input).
+    func send(_ request: SandboxRequest) async throws -> SandboxResponse
+}
+
+extension CodeExecutor {
+    public func send(_ request: SandboxRequest) async throws -> SandboxResponse {
+        throw InputError("this executor cannot return raw sandbox responses (needed by the \(request.kind) runner kind)")
+    }
 }
 
 /// Identifies a run in a store.

@@ -17,7 +17,7 @@ public enum ProgramAssembly {
     }
 
     /// Number of lines `text` spans (a trailing newline starts one more, empty, line).
-    static func lineCount(_ text: String) -> Int {
+    public static func lineCount(_ text: String) -> Int {
         var count = 1
         for byte in text.utf8 where byte == UInt8(ascii: "\n") { count += 1 }
         return count

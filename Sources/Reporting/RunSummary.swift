@@ -27,12 +27,36 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var settings: [String: String]
     /// Bug taxonomy of the failing samples (absent when the run was not analysed).
     public var taxonomy: TaxonomySummary?
+    /// Per-section scores of harnesses that report several (HumanEval+: `base` and `plus`),
+    /// written as top-level objects named after the section.
+    public var sections: [String: SectionSummary] = [:]
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", problems, problemSetHash = "problem_set_hash", samplesSource = "samples_source"
         case nProblems = "n_problems", nSamples = "n_samples", passAtK = "pass_at_k", skippedK = "skipped_k"
         case statusCounts = "status_counts", problemsWithoutSamples = "problems_without_samples"
         case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings, taxonomy
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: DynamicKey.self)
+        func put<T: Encodable>(_ value: T, _ key: CodingKeys) throws { try container.encode(value, forKey: DynamicKey(key.rawValue)) }
+        try put(runID, .runID)
+        try put(problems, .problems)
+        try put(problemSetHash, .problemSetHash)
+        try put(samplesSource, .samplesSource)
+        try put(nProblems, .nProblems)
+        try put(nSamples, .nSamples)
+        try put(passAtK, .passAtK)
+        try put(skippedK, .skippedK)
+        try put(statusCounts, .statusCounts)
+        try put(problemsWithoutSamples, .problemsWithoutSamples)
+        try put(tamperSuspects, .tamperSuspects)
+        try put(inputIssues, .inputIssues)
+        try put(complete, .complete)
+        try put(settings, .settings)
+        try container.encodeIfPresent(taxonomy, forKey: DynamicKey(CodingKeys.taxonomy.rawValue))
+        for (name, section) in sections { try container.encode(section, forKey: DynamicKey(name)) }
     }
 
     /// Scores a run: per problem n (samples) and c (passes), then the benchmark mean.
@@ -62,11 +86,57 @@ public struct RunSummary: Sendable, Codable, Equatable {
             for (k, value) in report.values { passAtK[String(k)] = value }
             skipped = report.skipped
         }
-        return RunSummary(
+        var summary = RunSummary(
             runID: run, problems: spec.problemSetName, problemSetHash: spec.problemSetHash, samplesSource: spec.samplesSource,
             nProblems: ordered.count, nSamples: samples.count, passAtK: passAtK, skippedK: skipped, statusCounts: statusCounts,
             problemsWithoutSamples: problemSet.problems.count - ordered.count, tamperSuspects: tamper, inputIssues: inputIssues,
             complete: complete, settings: spec.settings,
             taxonomy: diagnoses.map { TaxonomySummary.make(samples: samples, outcomes: outcomes, diagnoses: $0, classifier: classifier) })
+        summary.sections = try SectionSummary.make(problemSet: problemSet, samples: samples, outcomes: outcomes, ks: ks)
+        return summary
+    }
+}
+
+/// One section of a run's score (HumanEval+ `base` or `plus`): a sample counts as passing a
+/// section when its outcome record says so under `scores` (HumanEval+'s `plus` requires base
+/// and plus, as evalplus's pass@k does), and its status in that section is `splits.<name>.status`.
+public struct SectionSummary: Sendable, Codable, Equatable {
+    public var passAtK: [String: Double]
+    public var skippedK: [Int]
+    /// Section status → count (`pass`, `fail`, `timeout` for HumanEval+).
+    public var statusCounts: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case passAtK = "pass_at_k", skippedK = "skipped_k", statusCounts = "status_counts"
+    }
+
+    static func make(problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome], ks: [Int]) throws -> [String: SectionSummary] {
+        var names: [String] = []
+        for sample in samples {
+            for name in outcomes[sample.key]?.record?["scores"]?.objectValue?.keys.sorted() ?? [] where !names.contains(name) {
+                names.append(name)
+            }
+        }
+        var sections: [String: SectionSummary] = [:]
+        for name in names {
+            var counts: [String: PassAtK.Counts] = [:]
+            var statuses: [String: Int] = [:]
+            for sample in samples {
+                var entry = counts[sample.taskID, default: PassAtK.Counts(n: 0, c: 0)]
+                entry.n += 1
+                if let record = outcomes[sample.key]?.record {
+                    if record["scores"]?[name]?.boolValue == true { entry.c += 1 }
+                    if let status = record["splits"]?[name]?["status"]?.stringValue { statuses[status, default: 0] += 1 }
+                }
+                counts[sample.taskID] = entry
+            }
+            let ordered = problemSet.problems.compactMap { counts[$0.taskID] }
+            guard !ordered.isEmpty else { continue }
+            let report = try PassAtK.report(ordered, ks: ks)
+            sections[name] = SectionSummary(
+                passAtK: Dictionary(uniqueKeysWithValues: report.values.map { (String($0.key), $0.value) }),
+                skippedK: report.skipped, statusCounts: statuses)
+        }
+        return sections
     }
 }

@@ -11,6 +11,16 @@ public enum TerminalTable {
         if !summary.skippedK.isEmpty {
             out += "  (pass@\(summary.skippedK.map(String.init).joined(separator: ", pass@")) not reported: some problem has fewer samples)\n"
         }
+        for name in summary.sections.keys.sorted(by: sectionOrder) {
+            let section = summary.sections[name]!
+            let label = name == "base" ? "base tests" : name == "plus" ? "base + extra tests (plus)" : name
+            out += "  \(label)\n"
+            for k in section.passAtK.keys.compactMap(Int.init).sorted() {
+                out += "    pass@\(k)".padding(to: 14) + format(section.passAtK[String(k)] ?? 0) + "\n"
+            }
+            let statuses = section.statusCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            out += "    " + "statuses".padding(to: 10) + statuses.joined(separator: " · ") + "\n"
+        }
         let counts = Status.allCases.compactMap { status -> String? in
             let count = summary.statusCounts[status.rawValue] ?? 0
             return count > 0 ? "\(status.rawValue) \(count)" : nil
@@ -47,6 +57,12 @@ public enum TerminalTable {
     static func percent(_ value: Double) -> String {
         let tenths = Int((value * 1000).rounded())
         return "\(tenths / 10).\(tenths % 10)%"
+    }
+
+    /// `base` before `plus`, then the others by name.
+    static func sectionOrder(_ a: String, _ b: String) -> Bool {
+        let rank = ["base": 0, "plus": 1]
+        return (rank[a] ?? 2, a) < (rank[b] ?? 2, b)
     }
 
     /// Four decimals, as evalplus prints them.

@@ -69,6 +69,27 @@ enum Migrations {
             FOREIGN KEY (run_id, task_id, sample_index) REFERENCES samples(run_id, task_id, sample_index)
         ) WITHOUT ROWID;
         """),
+        // 30–39: input/output tasks (HumanEval+).
+        (30, """
+        CREATE TABLE expected_outputs (
+            set_hash TEXT NOT NULL,
+            interpreter TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            split TEXT NOT NULL,
+            n_inputs INTEGER NOT NULL,
+            outputs TEXT NOT NULL,
+            micros TEXT NOT NULL,
+            PRIMARY KEY (set_hash, interpreter, task_id, split)
+        ) WITHOUT ROWID;
+        CREATE TABLE expected_output_sets (
+            set_hash TEXT NOT NULL,
+            interpreter TEXT NOT NULL,
+            python_version TEXT NOT NULL,
+            machine TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            PRIMARY KEY (set_hash, interpreter)
+        ) WITHOUT ROWID;
+        """),
         // 40–49: bug taxonomy and repair (issue 6).
         (40, """
         CREATE TABLE sample_labels (

@@ -88,3 +88,22 @@ import Testing
         #expect { try SQLiteStore(path: dir.path("a.sqlite")) } throws: { "\($0)".contains("newer than this assay understands") }
     }
 }
+
+@Suite struct ExpectedOutputCacheTests {
+    @Test func roundTripsAndIsKeyedByDatasetHashAndInterpreter() async throws {
+        let dir = try TemporaryDirectory()
+        let store = try SQLiteStore(path: dir.path("e.sqlite"))
+        let outputs = ExpectedOutputs(
+            setHash: "set1", interpreter: "/usr/bin/python3|1|2", pythonVersion: "3.11.2", machine: "{}", computedAt: "now",
+            tasks: ["t/0": ["base": ExpectedSplit(outputs: [Array("1".utf8), Array(#""a\nb""#.utf8)], micros: [10, 20]),
+                            "plus": ExpectedSplit(outputs: [], micros: [])]])
+        try await store.saveExpectedOutputs(outputs)
+        let back = try #require(try await store.expectedOutputs(setHash: "set1", interpreter: "/usr/bin/python3|1|2"))
+        #expect(back.tasks == outputs.tasks)
+        #expect(back.pythonVersion == "3.11.2")
+        #expect(try await store.expectedOutputs(setHash: "set2", interpreter: "/usr/bin/python3|1|2") == nil)
+        #expect(try await store.expectedOutputs(setHash: "set1", interpreter: "/usr/bin/python3|1|3") == nil)
+        try await store.saveExpectedOutputs(outputs)  // replacing is allowed
+        #expect(try await store.expectedOutputs(setHash: "set1", interpreter: "/usr/bin/python3|1|2")?.tasks.count == 1)
+    }
+}
