@@ -18,7 +18,6 @@ import runner  # noqa: E402
 ap = argparse.ArgumentParser()
 ap.add_argument("--repeat", type=int, default=3)
 ap.add_argument("--fork", action="store_true")
-ap.add_argument("--python-only", action="store_true")
 args = ap.parse_args()
 problems = [json.loads(l) for l in gzip.open("/work/shared/datasets/HumanEval.jsonl.gz", "rt")]
 reqs = []
@@ -34,6 +33,9 @@ r, w = os.pipe()
 times = []
 devnull = os.open(os.devnull, os.O_WRONLY)
 t_all = time.perf_counter()
+import resource
+cpu0 = time.process_time()
+ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 for _ in range(args.repeat):
     for req in reqs:
         t = time.perf_counter()
@@ -51,7 +53,9 @@ for _ in range(args.repeat):
         os.read(r, 65536)
         times.append((time.perf_counter() - t) * 1000)
 dt = time.perf_counter() - t_all
+ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = (time.process_time() - cpu0) + (ch1.ru_utime - ch0.ru_utime) + (ch1.ru_stime - ch0.ru_stime)
 times.sort()
-print("%d samples: %.1f samples/s, per sample mean %.2f ms, p50 %.2f ms, min %.2f ms (%s)" % (
-    len(times), len(times) / dt, sum(times) / len(times), times[len(times) // 2], times[0],
-    "fork per sample" if args.fork else "in-process"))
+print("%d samples: %.1f samples/s, per sample mean %.2f ms, p50 %.2f ms, min %.2f ms, CPU %.2f ms/sample (%s); load %s" % (
+    len(times), len(times) / dt, sum(times) / len(times), times[len(times) // 2], times[0], cpu * 1000 / len(times),
+    "fork per sample" if args.fork else "in-process", " ".join(open("/proc/loadavg").read().split()[:3])))
