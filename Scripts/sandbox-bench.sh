@@ -55,13 +55,16 @@ def secs(t):
     return int(m) * 60 + float(s)
 user, sys_ = (secs(x) for x in cpu.split())
 passed = ok = 0
+child_cpu = 0.0
 for f in glob.glob(work + "/resp.*"):
     for line in open(f):
         d = json.loads(line)
         ok += d["ok"]
+        child_cpu += d.get("cpu_ms") or 0
         rec = json.loads(d["result"]) if d.get("result") else {}
         passed += rec.get("status") == "passed"
 dt = end - start
-print("%d/%d passed, %d ok; %.2f s: %.1f samples/s; CPU %.2f ms/sample (user %.1f s, sys %.1f s)" % (
-    passed, total, ok, dt, total / dt, (user + sys_) * 1000 / total, user, sys_))
+print("%d/%d passed, %d ok; %.2f s: %.1f samples/s; CPU %.2f ms/sample (user %.1f s, sys %.1f s), "
+      "of which the samples' own processes %.2f ms (rusage in the responses)" % (
+    passed, total, ok, dt, total / dt, (user + sys_) * 1000 / total, user, sys_, child_cpu / total))
 PY
