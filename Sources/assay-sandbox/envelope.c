@@ -43,7 +43,7 @@ enum {
     ST_SIGNALS = 1, ST_SETSID, ST_PDEATHSIG, ST_SYNC, ST_CGROUPNS, ST_HOSTNAME, ST_LOOPBACK, ST_MOUNT_PRIVATE,
     ST_MOUNT_STEP, ST_PIVOT, ST_UMOUNT_OLD, ST_REMOUNT_ROOT, ST_DUMPABLE, ST_FORK_PAYLOAD, ST_OOM, ST_DUP2,
     ST_CLOSE_RANGE, ST_CHDIR, ST_SETGROUPS, ST_SETGID, ST_SETUID, ST_RLIMIT, ST_NNP, ST_SECCOMP, ST_EXEC,
-    ST_SEND_LISTENER,
+    ST_SEND_LISTENER, ST_CAPS,
 };
 
 static const char *step_name(int st) {
@@ -58,6 +58,7 @@ static const char *step_name(int st) {
         [ST_SETGID] = "setresgid", [ST_SETUID] = "setresuid", [ST_RLIMIT] = "setrlimit",
         [ST_NNP] = "prctl(PR_SET_NO_NEW_PRIVS)", [ST_SECCOMP] = "loading the seccomp filter",
         [ST_EXEC] = "execve of the interpreter", [ST_SEND_LISTENER] = "sending the seccomp listener",
+        [ST_CAPS] = "dropping capabilities from the bounding set",
     };
     if (st > 0 && st < (int)(sizeof names / sizeof names[0]) && names[st]) return names[st];
     return "child set-up";
@@ -398,6 +399,13 @@ static _Noreturn void payload_main(envelope_t *e) {
         if (setrlimit(RLIMIT_CPU, &e->rl_cpu) < 0) child_fail(e, ST_RLIMIT, RLIMIT_CPU);
         if (e->set_nproc && setrlimit(RLIMIT_NPROC, &e->rl_nproc) < 0) child_fail(e, ST_RLIMIT, RLIMIT_NPROC);
         if (setrlimit(RLIMIT_AS, &e->rl_as) < 0) child_fail(e, ST_RLIMIT, RLIMIT_AS);
+    }
+    if (e->limit_caps) {
+        // The exec as root then grants only what is left in the bounding set.
+        for (int cap = 0; cap < 64; cap++) {
+            if (e->keep_caps & (1ULL << cap)) continue;
+            if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) child_fail(e, ST_CAPS, cap);
+        }
     }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(e, ST_NNP, -1);
     if (e->bpf) {

@@ -16,6 +16,7 @@
 
 #include <linux/filter.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -53,6 +54,8 @@ typedef struct {
     size_t bpf_count;
     int notify_fd;            // the listener is sent over this socket (required with bpf)
     bool strict_namespaces;   // fail instead of running without namespaces when clone refuses them
+    bool limit_caps;          // drop every capability but keep_caps from the bounding set
+    uint64_t keep_caps;       // bit n = capability n (the warm worker: what it needs to drop children)
     const char *exe;
     char *const *argv;
     char *const *envp;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -177,6 +178,12 @@ static bool worker_start(server_t *s) {
     e->drop_uid = !root;
     e->root_dir = s->root;
     e->oom_score_adj = root ? -1000 : -1001;
+    // The worker keeps root inside its envelope only for what dropping a child needs: setresuid,
+    // setresgid/setgroups, chown of the work dir, and removing what a sample left (other owners'
+    // files in /box and the sticky /tmp). No CAP_SYS_ADMIN, CAP_NET_*, CAP_SYS_PTRACE, …
+    e->limit_caps = true;
+    e->keep_caps = (1ULL << CAP_CHOWN) | (1ULL << CAP_DAC_OVERRIDE) | (1ULL << CAP_DAC_READ_SEARCH) |
+                   (1ULL << CAP_FOWNER) | (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID);
 
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
