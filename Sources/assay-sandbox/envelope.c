@@ -179,6 +179,23 @@ static void plan_top(envelope_t *e, const char *name) {
     }
 }
 
+/// For a binary at PREFIX/bin/NAME outside /usr: a read-only bind of PREFIX (once).
+static void plan_prefix(envelope_t *e, const char *binary) {
+    if (strncmp(binary, "/usr/", 5) == 0) return;
+    char prefix[PATH_MAX];
+    snprintf(prefix, sizeof prefix, "%s", binary);
+    char *slash = strrchr(prefix, '/');
+    if (!slash || slash == prefix) return;
+    *slash = 0; // .../bin
+    slash = strrchr(prefix, '/');
+    if (!slash || slash == prefix) return;
+    *slash = 0; // the prefix
+    for (int i = 0; i < e->nsteps; i++)
+        if (e->steps[i].kind == MS_BIND_RO && e->steps[i].src && strcmp(e->steps[i].src, prefix) == 0) return;
+    plan_parents(e, prefix, true);
+    envelope_step(e, MS_BIND_RO, prefix, prefix + 1, NULL, 0);
+}
+
 void envelope_plan_root(envelope_t *e, const char *python, int64_t box_bytes, int64_t tmp_bytes) {
     char opts[256];
     envelope_step(e, MS_TMPFS, "size=4m,nr_inodes=1024,mode=0755", "", NULL, 0);
@@ -238,23 +255,21 @@ void envelope_plan_root(envelope_t *e, const char *python, int64_t box_bytes, in
     snprintf(opts, sizeof opts, "size=%lld,nr_inodes=4096,mode=1777", (long long)tmp_bytes);
     envelope_step(e, MS_TMPFS, opts, "tmp", NULL, 0);
 
-    // The interpreter's prefix, when it lives outside /usr (e.g. /opt/python/3.11).
-    char real[PATH_MAX];
-    if (python && realpath(python, real) && strncmp(real, "/usr/", 5) != 0) {
-        char *slash = strrchr(real, '/');
-        if (slash && slash != real) *slash = 0; // .../bin
-        slash = strrchr(real, '/');
-        if (slash && slash != real) *slash = 0; // prefix
-        plan_parents(e, real, true);
-        envelope_step(e, MS_BIND_RO, real, real + 1, NULL, 0);
-        if (strcmp(real, python) != 0 && strncmp(python, "/usr/", 5) != 0) {
-            // a symlinked python path outside the prefix: bind the link's directory too
+    // The interpreter's prefix when it lives outside /usr: the resolved binary's (e.g.
+    // /opt/python/3.11) and, for a venv whose bin/python links into /usr, the venv itself (its
+    // pyvenv.cfg sits next to bin/). Both read-only at the same paths.
+    if (python) {
+        char real[PATH_MAX];
+        if (realpath(python, real)) plan_prefix(e, real);
+        char given[PATH_MAX];
+        snprintf(given, sizeof given, "%s", python);
+        char *slash = strrchr(given, '/');
+        if (slash && slash != given) {
+            *slash = 0; // the link's directory, resolved
             char dir[PATH_MAX];
-            snprintf(dir, sizeof dir, "%s", python);
-            char *s = strrchr(dir, '/');
-            if (s && s != dir) {
-                *s = 0;
-                if (strncmp(dir, real, strlen(real)) != 0) envelope_plan_bind(e, dir, dir);
+            if (realpath(given, dir)) {
+                snprintf(given, sizeof given, "%s/x", dir);
+                plan_prefix(e, given);
             }
         }
     }
