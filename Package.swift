@@ -138,6 +138,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Execution", "ProblemSets", "AssayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AssayCommandsTests",
             dependencies: ["AssayCommands", "AssayTestSupport", "Storage"],
             exclude: ["Fixtures"],

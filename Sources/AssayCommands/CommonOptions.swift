@@ -13,11 +13,11 @@ struct SandboxOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Samples run at once (default: the number of cores).", valueName: "n"))
     var jobs: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Wall-clock limit per sample, in seconds.", valueName: "seconds"))
-    var timeout: Double = 3.0
+    @Option(name: .long, help: ArgumentHelp("Wall-clock limit per sample, in seconds (default 3; BigCodeBench 240).", valueName: "seconds"))
+    var timeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Address-space limit per sample, in MiB.", valueName: "MiB"))
-    var memory: Int = 1024
+    @Option(name: .long, help: ArgumentHelp("Address-space limit per sample, in MiB (default 1024; BigCodeBench 30720).", valueName: "MiB"))
+    var memory: Int?
 
     @Option(name: .long, help: ArgumentHelp("Python interpreter (an executable binary, not a shim).", valueName: "path"))
     var python: String?
@@ -27,11 +27,21 @@ struct SandboxOptions: ParsableArguments {
 
     var resolvedJobs: Int { max(1, jobs ?? ProcessInfo.processInfo.activeProcessorCount) }
 
-    func limits() throws -> ExecutionLimits {
-        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
-        guard memory >= 16 else { throw ValidationError("--memory must be at least 16 MiB") }
-        let wall = Int((timeout * 1000).rounded())
-        return ExecutionLimits(wallMS: wall, cpuMS: wall, memoryBytes: memory << 20)
+    /// The limits per sample: the problem set's defaults, with --timeout and --memory applied
+    /// (the CPU limit keeps the defaults' ratio to the wall limit).
+    func limits(defaults: ExecutionLimits = ExecutionLimits()) throws -> ExecutionLimits {
+        var limits = defaults
+        if let timeout {
+            guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+            let wall = Int((timeout * 1000).rounded())
+            limits.cpuMS = Int((Double(wall) * Double(defaults.cpuMS) / Double(max(1, defaults.wallMS))).rounded())
+            limits.wallMS = wall
+        }
+        if let memory {
+            guard memory >= 16 else { throw ValidationError("--memory must be at least 16 MiB") }
+            limits.memoryBytes = memory << 20
+        }
+        return limits
     }
 }
 

@@ -54,6 +54,11 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "HumanEval+ (input/output tasks)") var io: IOOptions
 
+    @Option(name: .long, help: ArgumentHelp("Only these tasks: comma-separated task ids (or numbers), or a file listing them.", valueName: "ids|file"))
+    var subset: String?
+
+    @OptionGroup var bigCodeBench: BigCodeBenchOptions
+
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var store: StoreOptions
 
@@ -62,6 +67,8 @@ struct EvaluateCommand: AsyncParsableCommand {
             throw ValidationError("give exactly one of --samples <path> and --ground-truth")
         }
         _ = try parsedKs()
+        _ = try bigCodeBench.parsedSplit()
+        _ = try bigCodeBench.parsedCalibration()
     }
 
     func parsedKs() throws -> [Int] {
@@ -86,7 +93,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     private func evaluate() async throws {
         let ks = try parsedKs()
         let limits = try sandbox.limits()
-        let problemSet = try DatasetCatalog.load(problems)
+        var problemSet = try DatasetCatalog.load(problems, split: try bigCodeBench.parsedSplit())
+        if let subset { problemSet = ProblemSubset.apply(try ProblemSubset.ids(from: subset, in: problemSet), to: problemSet) }
+        if problemSet.format == BigCodeBenchFormat.format { return try await evaluateBigCodeBench(problemSet, ks: ks) }
 
         var sampleList: [Sample]
         var oversized: [SampleKey: Int] = [:]

@@ -20,11 +20,13 @@ public struct ExecutionOutcome: Sendable, Hashable, Codable {
     public var record: JSONValue?
     /// Static findings of tampering tools in the sample's code (reported, not decisive).
     public var tamper: [String]
+    /// Per-test results of unittest-style tasks (empty for other kinds).
+    public var tests: [TestCaseResult]
 
     public init(
         status: Status, errorType: String? = nil, detail: String = "", cpuMS: Double = 0, wallMS: Double = 0,
         maxRSSKiB: Int = 0, exitCode: Int? = nil, signal: Int? = nil, syscall: String? = nil,
-        stdout: String = "", stderr: String = "", record: JSONValue? = nil, tamper: [String] = []
+        stdout: String = "", stderr: String = "", record: JSONValue? = nil, tamper: [String] = [], tests: [TestCaseResult] = []
     ) {
         self.status = status
         self.errorType = errorType
@@ -39,5 +41,6 @@ public struct ExecutionOutcome: Sendable, Hashable, Codable {
         self.stderr = stderr
         self.record = record
         self.tamper = tamper
+        self.tests = tests
     }
 }

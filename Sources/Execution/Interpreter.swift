@@ -17,6 +17,9 @@ public enum Interpreter {
                 throw SandboxError("the interpreter '\(given)' is not an executable binary",
                                    hint: "pass the real interpreter (e.g. python3 -c 'import sys; print(sys.executable)'), not a shell shim")
             }
+            // A virtual environment's `bin/python` is a symlink to its base interpreter; Python finds
+            // the venv (pyvenv.cfg) from the path it was started by, so that path is kept.
+            if let venvPython = virtualEnvironmentPath(given) { return venvPython }
             return path
         }
         var candidates = ["/usr/bin/python3"]
@@ -26,6 +29,23 @@ public enum Interpreter {
         }
         throw SandboxError("no Python 3 interpreter found",
                            hint: "install one (`apt-get install -y python3`) or pass --python /path/to/python3")
+    }
+
+    /// The root of the virtual environment `python` belongs to (`<venv>/bin/python` beside
+    /// `<venv>/pyvenv.cfg`), or nil for a plain interpreter. The sandbox must expose that folder.
+    public static func virtualEnvironmentRoot(of python: String) -> String? {
+        guard let path = virtualEnvironmentPath(python) else { return nil }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// `given` as an absolute path (its folders resolved, the file itself not) when it is the
+    /// interpreter of a virtual environment (`<venv>/bin/python` beside `<venv>/pyvenv.cfg`).
+    static func virtualEnvironmentPath(_ given: String) -> String? {
+        let url = URL(fileURLWithPath: given)
+        guard let folder = realPath(url.deletingLastPathComponent().path) else { return nil }
+        let venv = URL(fileURLWithPath: folder).deletingLastPathComponent()
+        guard access(venv.appendingPathComponent("pyvenv.cfg").path, R_OK) == 0 else { return nil }
+        return URL(fileURLWithPath: folder).appendingPathComponent(url.lastPathComponent).path
     }
 
     static func realPath(_ path: String) -> String? {

@@ -26,6 +26,7 @@ public enum VerdictPolicy {
         if case .valid(let record) = parsed {
             outcome.record = record
             outcome.tamper = record["tamper"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            outcome.tests = testResults(in: record)
         }
 
         switch response.killedBy {
@@ -74,6 +75,7 @@ public enum VerdictPolicy {
     }
 
     private static func decide(_ base: ExecutionOutcome, record: JSONValue) -> ExecutionOutcome {
+        if record["kind"]?.stringValue == "unittest" { return decideUnittest(base, record: record) }
         let status = record["status"]?.stringValue
         let errorType = record["error_type"]?.stringValue
         let message = record["message"]?.stringValue ?? ""
@@ -104,7 +106,7 @@ public enum VerdictPolicy {
         }
     }
 
-    private static func with(_ base: ExecutionOutcome, _ status: Status, _ errorType: String?, _ detail: String) -> ExecutionOutcome {
+    static func with(_ base: ExecutionOutcome, _ status: Status, _ errorType: String?, _ detail: String) -> ExecutionOutcome {
         var outcome = base
         outcome.status = status
         outcome.errorType = errorType

@@ -13,7 +13,7 @@ public enum DatasetCatalog {
         public var extraCandidates: @Sendable () -> [String]
         /// One sentence telling the user how to get the file.
         public var howToGet: String
-        /// The file format: `humaneval` or `humanevalplus`.
+        /// The file format: `humaneval`, `humanevalplus` or `bigcodebench`.
         public var format: String = HumanEvalFormat.format
     }
 
@@ -40,6 +40,12 @@ public enum DatasetCatalog {
             name: "assay-mini", aliases: ["mini"], fileNames: [],
             extraCandidates: { (try? Resources.problems()).map { [$0.appendingPathComponent("assay-mini.jsonl").path] } ?? [] },
             howToGet: "it ships in the repository's Problems/ folder; run assay from the checkout or set ASSAY_HOME"),
+        Entry(
+            name: "bigcodebench", aliases: ["bcb", "BigCodeBench"],
+            fileNames: ["BigCodeBench-v0.1.0-hf.jsonl.gz", "BigCodeBench-v0.1.0.jsonl.gz", "BigCodeBench.jsonl.gz", "BigCodeBench.jsonl"],
+            extraCandidates: { [] },
+            howToGet: "download the BigCodeBench v0.1.0 release (Hugging Face schema, BigCodeBench-v0.1.0-hf.jsonl.gz) into a folder and set ASSAY_DATASETS to it, or pass --problems /path/to/BigCodeBench.jsonl[.gz]",
+            format: BigCodeBenchFormat.format),
         humanEvalPlus("humanevalplus", variant: "", aliases: ["humaneval+", "humanevalplus-full", "HumanEvalPlus"]),
         humanEvalPlus("humanevalplus-mini", variant: "-Mini", aliases: ["humaneval+-mini", "HumanEvalPlus-Mini"]),
         humanEvalPlus("humanevalplus-noextreme", variant: "-NoExtreme", aliases: ["humaneval+-noextreme", "HumanEvalPlus-NoExtreme"]),
@@ -47,13 +53,17 @@ public enum DatasetCatalog {
 
     /// Loads `nameOrPath`: an existing file is read as a path; otherwise it is looked up as a name.
     ///
+    /// - Parameter split: for BigCodeBench, which prompt the problems carry.
     /// - Throws: ``InputError`` saying where Assay looked and how to get the data.
-    public static func load(_ nameOrPath: String) throws -> ProblemSet {
+    public static func load(_ nameOrPath: String, split: BigCodeBenchFormat.Split = .complete) throws -> ProblemSet {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
             let bytes = try FileBytes.read(url.path)
             if HumanEvalPlusFormat.detect(bytes) {
                 return try HumanEvalPlusFormat.load(path: url.path, name: url.lastPathComponent, bytes: bytes)
+            }
+            if let fields = firstObject(bytes), BigCodeBenchFormat.matches(fields) {
+                return try BigCodeBenchFormat.load(path: url.path, name: url.lastPathComponent, split: split)
             }
             return try HumanEvalFormat.load(path: url.path, name: url.lastPathComponent)
         }
@@ -70,7 +80,17 @@ public enum DatasetCatalog {
         if entry.format == HumanEvalPlusFormat.format {
             return try HumanEvalPlusFormat.load(path: path, name: entry.name)
         }
+        if entry.format == BigCodeBenchFormat.format {
+            return try BigCodeBenchFormat.load(path: path, name: entry.name, split: split)
+        }
         return try HumanEvalFormat.load(path: path, name: entry.name)
+    }
+
+    /// The fields of the file's first JSON object, or nil when the first line is not one (the
+    /// format's own loader then reports the problem with its line).
+    static func firstObject(_ bytes: [UInt8]) -> [String: JSONValue]? {
+        guard let line = JSONLines.split(bytes).first else { return nil }
+        return (try? JSONDecoder().decode(JSONValue.self, from: Data(line.bytes)))?.objectValue
     }
 
     public static func entry(named name: String) -> Entry? {

@@ -26,12 +26,17 @@ public struct ResultLine: Sendable, Codable, Equatable {
     /// Input/output tasks: each split's failing inputs as exact JSON text, written as
     /// `<split>_fail_tests` (evalplus's key; only the first unless test details were on).
     public var failTests: [String: [String]] = [:]
+    /// Per-test results of unittest-style tasks (BigCodeBench); absent for other kinds.
+    public var tests: [TestCaseResult]?
+    /// Why the task is not scored on this machine (BigCodeBench's ground-truth gate); absent otherwise.
+    public var excluded: String?
 
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", sample, status, errorType = "error_type", detail, cpuMS = "cpu_ms", wallMS = "wall_ms"
         case maxRSSKiB = "max_rss_kib", tamper
         case bugCategory = "bug_category", bugSubcategory = "bug_subcategory", bugEvidence = "bug_evidence"
         case bugConfidence = "bug_confidence", bugAlternatives = "bug_alternatives", bugTags = "bug_tags", complexity
+        case tests, excluded
     }
 
     public init(key: SampleKey, outcome: ExecutionOutcome, diagnosis: SampleDiagnosis? = nil) {
@@ -44,6 +49,7 @@ public struct ResultLine: Sendable, Codable, Equatable {
         wallMS = (outcome.wallMS * 1000).rounded() / 1000
         maxRSSKiB = outcome.maxRSSKiB
         tamper = outcome.tamper.isEmpty ? nil : outcome.tamper
+        tests = outcome.tests.isEmpty ? nil : outcome.tests
         if let label = diagnosis?.label {
             bugCategory = label.category.rawValue
             bugSubcategory = label.subcategory.rawValue
@@ -77,6 +83,8 @@ public struct ResultLine: Sendable, Codable, Equatable {
         try container.encode(wallMS, forKey: DynamicKey(CodingKeys.wallMS.rawValue))
         try container.encode(maxRSSKiB, forKey: DynamicKey(CodingKeys.maxRSSKiB.rawValue))
         try container.encodeIfPresent(tamper, forKey: DynamicKey(CodingKeys.tamper.rawValue))
+        try container.encodeIfPresent(tests, forKey: DynamicKey(CodingKeys.tests.rawValue))
+        try container.encodeIfPresent(excluded, forKey: DynamicKey(CodingKeys.excluded.rawValue))
         if hasDiagnosis {
             try container.encode(bugCategory, forKey: DynamicKey(CodingKeys.bugCategory.rawValue))
             try container.encode(bugSubcategory, forKey: DynamicKey(CodingKeys.bugSubcategory.rawValue))
@@ -116,9 +124,11 @@ struct DynamicKey: CodingKey {
 
 /// Writes a run's `results.jsonl` and `summary.json`.
 public enum ResultFiles {
-    /// Lines in problem-set order, then sample index.
+    /// Lines in problem-set order, then sample index; a task in `excluded` (BigCodeBench's
+    /// ground-truth gate) carries its reason.
     public static func lines(
-        problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome], diagnoses: [SampleKey: SampleDiagnosis]? = nil
+        problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome], diagnoses: [SampleKey: SampleDiagnosis]? = nil,
+        excluded: [String: String] = [:]
     ) -> [ResultLine] {
         let order = Dictionary(problemSet.problems.enumerated().map { ($1.taskID, $0) }, uniquingKeysWith: { a, _ in a })
         return samples
@@ -127,9 +137,23 @@ public enum ResultFiles {
                 outcomes[sample.key].map { outcome in
                     // With a taxonomy, every line has its fields (null where there is no diagnosis).
                     let diagnosis = diagnoses.map { $0[sample.key] ?? SampleDiagnosis(key: sample.key, label: nil, complexity: nil, findings: nil, classifier: "") }
-                    return ResultLine(key: sample.key, outcome: outcome, diagnosis: diagnosis)
+                    var line = ResultLine(key: sample.key, outcome: outcome, diagnosis: diagnosis)
+                    line.excluded = excluded[sample.taskID]
+                    return line
                 }
             }
+    }
+
+    /// Writes `lines` as JSON Lines to `file` (e.g. BigCodeBench's `results-raw.jsonl`).
+    public static func writeLines(_ lines: [ResultLine], to file: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for line in lines {
+            data.append(try line.jsonLine(encoder))
+            data.append(0x0A)
+        }
+        try data.write(to: file, options: .atomic)
     }
 
     public static func write(lines: [ResultLine], summary: RunSummary, to directory: URL) throws {

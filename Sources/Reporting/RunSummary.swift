@@ -31,11 +31,26 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// written as top-level objects named after the section.
     public var sections: [String: SectionSummary] = [:]
 
+    // BigCodeBench (absent for other problem sets).
+    /// `complete` or `instruct`.
+    public var split: String?
+    /// Whether `pass_at_k` comes from calibrated programs (`code_prompt + "\n    pass\n" + solution`).
+    public var calibrated: Bool?
+    /// pass@k of the same samples run raw, when both were computed.
+    public var passAtKRaw: [String: Double]?
+    /// Task id → why it is not scored here (library missing, network needed, NLTK data missing).
+    public var excluded: [String: String]?
+    /// The ground-truth gate's account.
+    public var groundTruth: GroundTruthSummary?
+    /// Domain → pass@k over the scored tasks that use a library of that domain.
+    public var domains: [String: DomainScore]?
+
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", problems, problemSetHash = "problem_set_hash", samplesSource = "samples_source"
         case nProblems = "n_problems", nSamples = "n_samples", passAtK = "pass_at_k", skippedK = "skipped_k"
         case statusCounts = "status_counts", problemsWithoutSamples = "problems_without_samples"
         case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings, taxonomy
+        case split, calibrated, passAtKRaw = "pass_at_k_raw", excluded, groundTruth = "ground_truth", domains
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -57,13 +72,73 @@ public struct RunSummary: Sendable, Codable, Equatable {
         try put(settings, .settings)
         try container.encodeIfPresent(taxonomy, forKey: DynamicKey(CodingKeys.taxonomy.rawValue))
         for (name, section) in sections { try container.encode(section, forKey: DynamicKey(name)) }
+        func putIfPresent<T: Encodable>(_ value: T?, _ key: CodingKeys) throws {
+            try container.encodeIfPresent(value, forKey: DynamicKey(key.rawValue))
+        }
+        try putIfPresent(split, .split)
+        try putIfPresent(calibrated, .calibrated)
+        try putIfPresent(passAtKRaw, .passAtKRaw)
+        try putIfPresent(excluded, .excluded)
+        try putIfPresent(groundTruth, .groundTruth)
+        try putIfPresent(domains, .domains)
+    }
+
+    /// What the ground-truth gate found (BigCodeBench).
+    public struct GroundTruthSummary: Sendable, Codable, Equatable {
+        /// Canonical solutions run, and how many passed.
+        public var checked: Int
+        public var passed: Int
+        /// Canonical solutions that ran and failed for environment reasons (they are in `excluded`).
+        public var environmentFailures: Int
+        /// passed / (checked − environment_failures): the share of the tasks this machine can
+        /// score whose canonical solution passes.
+        public var passRate: Double
+        /// Canonical solutions that failed for reasons other than the environment: task → detail.
+        public var failures: [String: String]
+        /// Distinct libraries the tasks need, and those this interpreter lacks.
+        public var libraries: Int
+        public var missingLibraries: [String]
+        /// Gate run in the store.
+        public var run: Int64?
+
+        public init(
+            checked: Int, passed: Int, environmentFailures: Int, failures: [String: String], libraries: Int, missingLibraries: [String],
+            run: Int64?
+        ) {
+            self.checked = checked
+            self.passed = passed
+            self.environmentFailures = environmentFailures
+            let scorable = checked - environmentFailures
+            passRate = scorable <= 0 ? 0 : Double(passed) / Double(scorable)
+            self.failures = failures
+            self.libraries = libraries
+            self.missingLibraries = missingLibraries
+            self.run = run
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case checked, passed, environmentFailures = "environment_failures", passRate = "pass_rate", failures, libraries, missingLibraries = "missing_libraries", run
+        }
+    }
+
+    /// pass@k of one domain.
+    public struct DomainScore: Sendable, Codable, Equatable {
+        public var nProblems: Int
+        public var passAtK: [String: Double]
+
+        enum CodingKeys: String, CodingKey {
+            case nProblems = "n_problems", passAtK = "pass_at_k"
+        }
     }
 
     /// Scores a run: per problem n (samples) and c (passes), then the benchmark mean.
     public static func make(
         run: Int64, spec: RunSpec, problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome],
-        ks: [Int], inputIssues: Int, complete: Bool, diagnoses: [SampleKey: SampleDiagnosis]? = nil, classifier: String = ""
+        ks: [Int], inputIssues: Int, complete: Bool, diagnoses: [SampleKey: SampleDiagnosis]? = nil, classifier: String = "",
+        excluded: [String: String] = [:]
     ) throws -> RunSummary {
+        // Tasks the environment cannot score (BigCodeBench's ground-truth gate) are left out.
+        let samples = excluded.isEmpty ? samples : samples.filter { excluded[$0.taskID] == nil }
         var counts: [String: PassAtK.Counts] = [:]
         var statusCounts = Dictionary(uniqueKeysWithValues: Status.allCases.map { ($0.rawValue, 0) })
         var tamper = 0
@@ -89,11 +164,39 @@ public struct RunSummary: Sendable, Codable, Equatable {
         var summary = RunSummary(
             runID: run, problems: spec.problemSetName, problemSetHash: spec.problemSetHash, samplesSource: spec.samplesSource,
             nProblems: ordered.count, nSamples: samples.count, passAtK: passAtK, skippedK: skipped, statusCounts: statusCounts,
-            problemsWithoutSamples: problemSet.problems.count - ordered.count, tamperSuspects: tamper, inputIssues: inputIssues,
+            problemsWithoutSamples: problemSet.problems.count { excluded[$0.taskID] == nil } - ordered.count,
+            tamperSuspects: tamper, inputIssues: inputIssues,
             complete: complete, settings: spec.settings,
             taxonomy: diagnoses.map { TaxonomySummary.make(samples: samples, outcomes: outcomes, diagnoses: $0, classifier: classifier) })
         summary.sections = try SectionSummary.make(problemSet: problemSet, samples: samples, outcomes: outcomes, ks: ks)
+        summary.excluded = excluded.isEmpty ? nil : excluded
         return summary
+    }
+    /// pass@k per domain: each scored task counts in every domain its libraries belong to.
+    /// A k is left out of a domain when one of its tasks has fewer samples.
+    public static func domainScores(
+        problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome], ks: [Int],
+        excluded: [String: String], domainsOf: (Problem) -> [String]
+    ) throws -> [String: DomainScore] {
+        var counts: [String: PassAtK.Counts] = [:]
+        for sample in samples where excluded[sample.taskID] == nil {
+            var entry = counts[sample.taskID, default: PassAtK.Counts(n: 0, c: 0)]
+            entry.n += 1
+            if outcomes[sample.key]?.status == .passed { entry.c += 1 }
+            counts[sample.taskID] = entry
+        }
+        var byDomain: [String: [PassAtK.Counts]] = [:]
+        for problem in problemSet.problems {
+            guard let entry = counts[problem.taskID] else { continue }
+            for domain in Set(domainsOf(problem)) { byDomain[domain, default: []].append(entry) }
+        }
+        var scores: [String: DomainScore] = [:]
+        for (domain, entries) in byDomain {
+            let report = try PassAtK.report(entries, ks: ks)
+            scores[domain] = DomainScore(
+                nProblems: entries.count, passAtK: Dictionary(uniqueKeysWithValues: report.values.map { (String($0.key), $0.value) }))
+        }
+        return scores
     }
 }
 

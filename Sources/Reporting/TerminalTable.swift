@@ -8,6 +8,11 @@ public enum TerminalTable {
         for k in ks {
             out += "  pass@\(k)".padding(to: 14) + format(summary.passAtK[String(k)] ?? 0) + "\n"
         }
+        if let raw = summary.passAtKRaw {
+            for k in raw.keys.compactMap(Int.init).sorted() {
+                out += "  raw pass@\(k)".padding(to: 14) + format(raw[String(k)] ?? 0) + "  (solutions not calibrated)\n"
+            }
+        }
         if !summary.skippedK.isEmpty {
             out += "  (pass@\(summary.skippedK.map(String.init).joined(separator: ", pass@")) not reported: some problem has fewer samples)\n"
         }
@@ -26,6 +31,28 @@ public enum TerminalTable {
             return count > 0 ? "\(status.rawValue) \(count)" : nil
         }
         out += "  " + "statuses".padding(to: 12) + counts.joined(separator: " · ") + "\n"
+        if let domains = summary.domains, !domains.isEmpty {
+            let k = domains.values.flatMap { $0.passAtK.keys }.compactMap(Int.init).min().map(String.init) ?? "1"
+            out += "  " + "by domain".padding(to: 12) + "pass@\(k) (tasks)\n"
+            for (name, score) in domains.sorted(by: { $0.key < $1.key }) {
+                let value = score.passAtK[k].map(format) ?? "-"
+                out += "    " + name.padding(to: 16) + value + "  (\(score.nProblems))\n"
+            }
+        }
+        if let gate = summary.groundTruth {
+            let scorable = gate.checked - gate.environmentFailures
+            out += "  " + "ground truth".padding(to: 12) + "\(gate.passed)/\(scorable) canonical solutions pass (\(percent(gate.passRate)) of the tasks not excluded)"
+            out += gate.failures.isEmpty ? "\n" : "; failing: \(gate.failures.keys.sorted(by: taskOrder).prefix(12).joined(separator: ", "))\(gate.failures.count > 12 ? ", …" : "")\n"
+        }
+        if let excluded = summary.excluded, !excluded.isEmpty {
+            out += "  " + "excluded".padding(to: 12) + "\(excluded.count) tasks (environment; listed in summary.json):\n"
+            var byReason: [String: [String]] = [:]
+            for (task, reason) in excluded { byReason[reasonKind(reason), default: []].append(task) }
+            for (reason, tasks) in byReason.sorted(by: { $0.value.count > $1.value.count }) {
+                let shown = tasks.sorted(by: taskOrder).prefix(8).joined(separator: ", ")
+                out += "    \(reason): \(tasks.count) (\(shown)\(tasks.count > 8 ? ", …" : ""))\n"
+            }
+        }
         if summary.tamperSuspects > 0 {
             out += "  " + "tamper".padding(to: 12) + "\(summary.tamperSuspects) samples reach for frames/gc/ctypes/os._exit (flagged in results.jsonl)\n"
         }
@@ -63,6 +90,22 @@ public enum TerminalTable {
     static func sectionOrder(_ a: String, _ b: String) -> Bool {
         let rank = ["base": 0, "plus": 1]
         return (rank[a] ?? 2, a) < (rank[b] ?? 2, b)
+    }
+
+    /// The kind of an exclusion reason (`library missing: x` → `library missing`).
+    static func reasonKind(_ reason: String) -> String {
+        let head = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? reason
+        var kind = head.split(separator: "(", maxSplits: 1).first.map(String.init) ?? head
+        while kind.hasSuffix(" ") { kind.removeLast() }
+        return kind
+    }
+
+    /// Task ids in natural order (`X/2` before `X/10`).
+    static func taskOrder(_ a: String, _ b: String) -> Bool {
+        let na = a.split(separator: "/").last.flatMap { Int($0) }
+        let nb = b.split(separator: "/").last.flatMap { Int($0) }
+        if let na, let nb, na != nb { return na < nb }
+        return a < b
     }
 
     /// Four decimals, as evalplus prints them.

@@ -114,6 +114,24 @@ enum Migrations {
         ) WITHOUT ROWID;
         CREATE INDEX sample_labels_by_leaf ON sample_labels (run_id, round, subcategory);
         """),
+        // 60–69: BigCodeBench (issue 7). One row per test method of a unittest-style execution.
+        (60, """
+        CREATE TABLE test_results (
+            run_id INTEGER NOT NULL,
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            round INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error_type TEXT,
+            message TEXT NOT NULL,
+            traceback TEXT,
+            wall_ms REAL,
+            PRIMARY KEY (run_id, task_id, sample_index, round, position),
+            FOREIGN KEY (run_id, task_id, sample_index, round) REFERENCES executions(run_id, task_id, sample_index, round)
+        ) WITHOUT ROWID;
+        """),
     ]
 
     static func apply(to connection: SQLiteConnection) throws {

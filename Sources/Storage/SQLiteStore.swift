@@ -234,7 +234,9 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
         let result = Result {
             try connection.transaction {
                 for item in batch {
+                    try Self.deleteTestResults(connection, key: item.key, run: item.run)
                     try connection.run(Self.insertExecution, Self.executionRow(item.outcome, key: item.key, run: item.run, at: now))
+                    try Self.insertTestResults(connection, item.outcome.tests, key: item.key, run: item.run)
                 }
             }
         }
@@ -278,6 +280,9 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
                     exitCode: row[8].int.map { Int($0) }, signal: row[9].int.map { Int($0) }, syscall: row[10].text,
                     stdout: row[11].text ?? "", stderr: row[12].text ?? "", record: record,
                     tamper: row[14].text.map { $0.split(separator: ",").map(String.init) } ?? [])
+            }
+            for (key, tests) in try Self.testResults(db, run: run) where result[key] != nil {
+                result[key]?.tests = tests
             }
             return result
         }
