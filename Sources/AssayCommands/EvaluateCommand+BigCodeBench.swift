@@ -22,6 +22,9 @@ struct BigCodeBenchOptions: ParsableArguments {
     @Flag(name: .customLong("no-gt"), help: "BigCodeBench: skip the ground-truth gate (nothing is excluded).")
     var noGroundTruthGate = false
 
+    @Flag(name: .customLong("timeout-retry"), help: "BigCodeBench: also re-run the samples' wall-clock timeouts serially (the ground truth's always are).")
+    var timeoutRetry = false
+
     func parsedSplit() throws -> BigCodeBenchFormat.Split {
         guard let split = BigCodeBenchFormat.Split(rawValue: split.lowercased()) else {
             throw ValidationError("--split must be complete or instruct")
@@ -117,10 +120,11 @@ extension EvaluateCommand {
             let pipeline = EvaluationPipeline(store: database, executor: executor, harness: harness, progress: progress)
             let result = try await pipeline.run(EvaluationPlan(
                 problems: identity, samples: toCheck, spec: spec, fresh: fresh && groundTruth, limits: limits,
-                inFlight: configuration.slots * 2, host: host))
+                inFlight: configuration.slots * 2, host: host, retryWallTimeouts: !noTimeoutRetry))
             if result.resumed, result.reused > 0 {
                 Console.info("ground truth: run \(result.run) resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
             }
+            try await recordFacts(of: result, executor: executor, database: database)
             try failOnInfrastructure(result)
             var byTask: [String: ExecutionOutcome] = [:]
             for (key, outcome) in result.outcomes where key.index == 0 { byTask[key.taskID] = outcome }
@@ -155,12 +159,15 @@ extension EvaluateCommand {
                                    samplesSource: samplesSource, samplesHash: samplesHash, settings: settings(harness))
                 if assemblies.count > 1 { Console.info("running the samples \(assembly.rawValue)") }
                 let pipeline = EvaluationPipeline(store: database, executor: executor, harness: harness, progress: progress)
+                // Model samples' wall-clock timeouts are not re-run by default: at 240 s each, serial
+                // retries of a model's infinite loops would take hours (--timeout-retry asks for them).
                 let result = try await pipeline.run(EvaluationPlan(
                     problems: problemSet, samples: runnable, oversized: oversized, spec: spec, fresh: fresh, limits: limits,
-                    inFlight: configuration.slots * 2, host: host))
+                    inFlight: configuration.slots * 2, host: host, retryWallTimeouts: bigCodeBench.timeoutRetry && !noTimeoutRetry))
                 if result.resumed {
                     Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
                 }
+                try await recordFacts(of: result, executor: executor, database: database)
                 try failOnInfrastructure(result)
                 scored.append(Scored(assembly: assembly, result: result, spec: spec))
             }
@@ -227,6 +234,17 @@ extension EvaluateCommand {
             Console.warn("\(summary.problemsWithoutSamples) tasks have no samples; pass@k is over the \(summary.nProblems) that do")
         }
         print("wrote \(outDir.path)/results.jsonl\(scored.count > 1 ? ", results-raw.jsonl" : "") and summary.json")
+    }
+
+    /// Reports serial timeout retries and stores the sandbox layers that were active with the run.
+    private func recordFacts(of result: EvaluationResult, executor: SandboxExecutor, database: SQLiteStore) async throws {
+        if result.timeoutRetries.retried > 0 {
+            Console.info("re-ran \(result.timeoutRetries.retried) wall-clock timeouts one at a time: \(result.timeoutRetries.changed) finished within the limit")
+        }
+        let layers = executor.layers
+        if !layers.isEmpty {
+            try await database.mergeHostFacts(Dictionary(uniqueKeysWithValues: layers.map { ("layer.\($0.key)", $0.value) }), run: result.run)
+        }
     }
 
     private func failOnInfrastructure(_ result: EvaluationResult) throws {
