@@ -10,8 +10,9 @@ import Execution
 /// 2. The canonical solutions of the other tasks run (a run of their own, resumed like any run, so
 ///    later evaluations with the same interpreter and limits reuse it). A canonical solution that
 ///    fails because a module is missing, the network was needed (the runner's audit hook saw a
-///    real DNS lookup or connection) or NLTK/TextBlob data is missing excludes its task, with
-///    that reason. Any other ground-truth failure is listed but not excluded.
+///    real DNS lookup or connection), NLTK/TextBlob data is missing, or the sandbox profile
+///    forbids a system call it needs excludes its task, with that reason. Any other ground-truth
+///    failure is listed but not excluded.
 public enum BigCodeBenchGate {
     /// What the gate found.
     public struct Report: Sendable, Equatable {
@@ -74,6 +75,10 @@ public enum BigCodeBenchGate {
     /// it passed).
     public static func environmentReason(_ outcome: ExecutionOutcome) -> String? {
         guard outcome.status != .passed else { return nil }
+        if outcome.status == .forbiddenSyscall {
+            // The canonical solution needs a system call the sandbox profile does not allow.
+            return "sandbox forbids \(outcome.syscall ?? "a system call")"
+        }
         var failures: [(type: String, message: String)] = []
         if let type = outcome.record?["error_type"]?.stringValue {
             failures.append((type, outcome.record?["message"]?.stringValue ?? ""))

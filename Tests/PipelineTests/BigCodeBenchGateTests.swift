@@ -29,6 +29,8 @@ import Testing
         let wrong = Self.outcome(.failed, tests: [TestCaseResult(name: "t", status: "failed", errorType: "AssertionError", message: "1 != 2")])
         #expect(BigCodeBenchGate.environmentReason(wrong) == nil)
         #expect(BigCodeBenchGate.environmentReason(Self.outcome(.timeout)) == nil)
+        let forbidden = ExecutionOutcome(status: .forbiddenSyscall, detail: "forbidden system call: fchown", syscall: "fchown")
+        #expect(BigCodeBenchGate.environmentReason(forbidden) == "sandbox forbids fchown")
     }
 
     @Test func reportSeparatesEnvironmentFromRealFailures() {
