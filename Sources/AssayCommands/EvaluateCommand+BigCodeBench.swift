@@ -78,7 +78,7 @@ extension EvaluateCommand {
             throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
-        configuration.extraArguments += BigCodeBenchHarness.supervisorArguments(sandboxes: configuration.sandboxes, python: configuration.python)
+        configuration.extraArguments += BigCodeBenchHarness.supervisorArguments(sandboxes: configuration.sandboxes)
         let environment = BigCodeBenchHarness.environment()
         var host = hostFacts()
         host["sandbox_mode"] = mode.rawValue

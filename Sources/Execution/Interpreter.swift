@@ -31,13 +31,6 @@ public enum Interpreter {
                            hint: "install one (`apt-get install -y python3`) or pass --python /path/to/python3")
     }
 
-    /// The root of the virtual environment `python` belongs to (`<venv>/bin/python` beside
-    /// `<venv>/pyvenv.cfg`), or nil for a plain interpreter. The sandbox must expose that folder.
-    public static func virtualEnvironmentRoot(of python: String) -> String? {
-        guard let path = virtualEnvironmentPath(python) else { return nil }
-        return URL(fileURLWithPath: path).deletingLastPathComponent().deletingLastPathComponent().path
-    }
-
     /// `given` as an absolute path (its folders resolved, the file itself not) when it is the
     /// interpreter of a virtual environment (`<venv>/bin/python` beside `<venv>/pyvenv.cfg`).
     static func virtualEnvironmentPath(_ given: String) -> String? {

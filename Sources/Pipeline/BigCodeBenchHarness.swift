@@ -58,15 +58,13 @@ public struct BigCodeBenchHarness: TaskHarness {
     /// Supervisor flags for BigCodeBench: the `python-procs` seccomp profile (threads, processes
     /// inside the per-sample PID namespace, sockets on the namespace's own loopback), room for
     /// library thread pools and `multiprocessing` (512 tasks), 1 GiB private `/box` and `/tmp`,
-    /// an 8 GiB memory cgroup per sample, and the venv exposed read-only when the interpreter
-    /// lives in one.
-    public static func supervisorArguments(sandboxes: URL, python: String) -> [String] {
-        var arguments = [
+    /// and an 8 GiB memory cgroup per sample. (The supervisor exposes a venv interpreter's
+    /// folder by itself.)
+    public static func supervisorArguments(sandboxes: URL) -> [String] {
+        [
             "--profile", sandboxes.appendingPathComponent("python-procs.seccomp").path, "--pids", "512",
             "--tmpfs-bytes", "1G", "--cg-memory", "8G",
         ]
-        if let venv = Interpreter.virtualEnvironmentRoot(of: python) { arguments += ["--ro-bind", venv] }
-        return arguments
     }
 
     /// BigCodeBench's limits: 240 s per task (the anchor's `BIGCODEBENCH_TIMEOUT_PER_TASK`), a

@@ -17,7 +17,7 @@ import Testing
         let python = try Interpreter.resolve()
         return SandboxExecutor(configuration: SandboxConfiguration(
             mode: mode, supervisor: TestPaths.sandboxBinary.path, python: python, sandboxes: TestPaths.sandboxes, slots: 2,
-            extraArguments: BigCodeBenchHarness.supervisorArguments(sandboxes: TestPaths.sandboxes, python: python)))
+            extraArguments: BigCodeBenchHarness.supervisorArguments(sandboxes: TestPaths.sandboxes)))
     }
 
     static let limits = ExecutionLimits(wallMS: 60_000, cpuMS: 60_000, memoryBytes: 2 << 30, outputBytes: 1 << 20, nofile: 256)
