@@ -538,6 +538,8 @@ def format_difference(runtime, prompt):
         if _close(left, right) and left != right:
             return "precision", facts
         return None, facts
+    if type(left) is not type(right) and (str(left) == str(right) or _plain(left) == _plain(right)):
+        return "type", facts
     if _plain(left) == _plain(right):
         return "type", facts
     if _close(_plain(left), _plain(right)):

@@ -27,13 +27,14 @@ public enum BugClassifier {
                    _ alternatives: [BugSubcategory] = [], extra: [String] = []) -> BugLabel {
             BugLabel(leaf, confidence, rule: rule, evidence: clip(evidence), alternatives: alternatives, tags: tags + extra)
         }
-        let whereText = runtime.line.map { runtime.inSolution ? " at line \($0) of the solution" : " at line \($0) (harness)" } ?? ""
+        let whereText = runtime.line.map { runtime.inSolution == true ? " at line \($0) of the solution" : " at line \($0) (harness)" } ?? ""
         let exception = "\(runtime.errorType ?? "Error"): \(runtime.message)\(whereText)"
 
         // 0. Nothing to run.
-        if extraction == "no_code" {
-            return label(.incompleteSyntaxStructure, .medium, "no_code", "no code could be extracted from the model's answer",
-                         [.hallucination], extra: ["no_code"])
+        if let extraction, ["no_code", "truncated_reasoning", "request_rejected"].contains(extraction) {
+            let why = extraction == "truncated_reasoning" ? "the answer's reasoning section never closed (token limit)"
+                : extraction == "request_rejected" ? "the server refused the request" : "no code could be extracted from the model's answer"
+            return label(.incompleteSyntaxStructure, .medium, "no_code", why, [.hallucination], extra: [extraction])
         }
 
         // 1–3. The parser rejects the code (compile(), not only ast.parse).
@@ -71,7 +72,7 @@ public enum BugClassifier {
         // 5–7. Unbound names.
         if type == "NameError" || type == "UnboundLocalError" {
             let name = analysis?.runtimeName ?? quotedName(in: message)
-            if let name, name == entryPoint, !runtime.inSolution {
+            if let name, name == entryPoint, runtime.inSolution != true {
                 let extra = extraction == "no_entry_point" ? ["no_entry_point"] : []
                 return label(.definitionMissing, .high, "entry_point_missing",
                              "the entry point \(entryPoint) is not defined at module level (\(exception))",
@@ -105,7 +106,7 @@ public enum BugClassifier {
 
         // 8–12. Exceptions by type and message.
         if type == "TypeError", matches(message, arityPatterns) {
-            if !runtime.inSolution {
+            if runtime.inSolution == false {
                 return label(.incorrectArgument, .high, "entry_arity",
                              "\(exception); the harness's call into the entry point failed", [.inputOutputFormatError], extra: ["entry_arity"])
             }

@@ -9,8 +9,9 @@ public struct RuntimeSignals: Sendable, Hashable {
     public var message: String
     /// Innermost line of the program the exception came from.
     public var line: Int?
-    /// That line belongs to the sample (not to the harness's tests).
-    public var inSolution: Bool
+    /// That line belongs to the sample (true) or to the harness's tests (false); nil when the
+    /// harness does not say (HumanEval+'s input/output runs).
+    public var inSolution: Bool?
     public var failedSource: String?
     /// Both sides of the failing `==` assert (reprs), when there was one.
     public var left: String?
@@ -24,18 +25,37 @@ public struct RuntimeSignals: Sendable, Hashable {
         errorType = record?["error_type"]?.stringValue ?? outcome.errorType
         message = record?["message"]?.stringValue ?? ""
         line = record?["line"]?.intValue
-        inSolution = record?["in_solution"]?.boolValue == true
+        inSolution = record?["in_solution"]?.boolValue
         failedSource = record?["failed_assert"]?["source"]?.stringValue
         left = record?["failed_assert"]?["left"]?.stringValue
         right = record?["failed_assert"]?["right"]?.stringValue
         stdout = String(outcome.stdout.prefix(4096))
         detail = outcome.detail
+        if record?["harness"]?.stringValue == "evalplus-io" { readInputOutputDetail() }
+    }
+
+    /// HumanEval+'s input/output harness reports in its detail: "base input #3 raised T: msg" or
+    /// "plus input #7: expected E, got G (why)".
+    private mutating func readInputOutputDetail() {
+        var text = detail
+        if text.hasSuffix(" more failing inputs)"), let more = text.ranges(of: " (and ").last { text.removeSubrange(more.lowerBound...) }
+        if let type = errorType, let raised = text.firstRange(of: " raised \(type): ") {
+            message = String(text[raised.upperBound...])
+            failedSource = String(text[..<raised.lowerBound])
+        } else if let expected = text.firstRange(of: ": expected "),
+            let got = text[expected.upperBound...].firstRange(of: ", got "),
+            let why = text[got.upperBound...].ranges(of: " (").last
+        {
+            failedSource = String(text[..<expected.lowerBound])
+            right = String(text[expected.upperBound..<got.lowerBound])
+            left = String(text[got.upperBound..<why.lowerBound])
+        }
     }
 
     /// The part the static analyser needs (JSON for the `analyze` request).
     var json: JSONValue {
         var object: [String: JSONValue] = ["error_type": errorType.map(JSONValue.string) ?? .null, "message": .string(message),
-                                           "in_solution": .bool(inSolution), "stdout": .string(stdout)]
+                                           "in_solution": .bool(inSolution == true), "stdout": .string(stdout)]
         if let line { object["line"] = .int(line) }
         if let left { object["left"] = .string(left) }
         if let right { object["right"] = .string(right) }

@@ -67,3 +67,25 @@ func json(_ text: String) -> JSONValue {
         #expect(BugSubcategory.allCases.filter { $0.category == .runtime }.count == 5)
     }
 }
+
+/// HumanEval+'s input/output harness reports no line and no assert; its detail is parsed.
+@Suite struct InputOutputOutcomeTests {
+    @Test func detailsOfTheEvalplusHarnessAreRead() throws {
+        let record = json(#"{"harness": "evalplus-io", "splits": {}}"#)
+        let wrong = RuntimeSignals(outcome: ExecutionOutcome(
+            status: .failed, errorType: "AssertionError",
+            detail: "plus input #7: expected [(1, 2)], got [[1, 2]] (type list instead of tuple) (and 3 more failing inputs)",
+            record: record))
+        #expect(wrong.left == "[[1, 2]]" && wrong.right == "[(1, 2)]" && wrong.failedSource == "plus input #7")
+        #expect(wrong.inSolution == nil)
+        let raised = RuntimeSignals(outcome: ExecutionOutcome(
+            status: .error, errorType: "TypeError", detail: "base input #0 raised TypeError: f() missing 1 required positional argument: 'k'",
+            record: record))
+        #expect(raised.message == "f() missing 1 required positional argument: 'k'")
+        let label = try #require(BugClassifier.classify(outcome: ExecutionOutcome(
+            status: .error, errorType: "TypeError", detail: "base input #0 raised TypeError: f() missing 1 required positional argument: 'k'",
+            record: record), analysis: nil, entryPoint: "f"))
+        // Where it was raised is unknown, so it is not blamed on the harness's call.
+        #expect(label.subcategory == .incorrectArgument && label.rule == "arity" && !label.tags.contains("entry_arity"))
+    }
+}
