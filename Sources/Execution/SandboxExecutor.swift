@@ -45,9 +45,13 @@ public struct SandboxConfiguration: Sendable {
 
     /// The default set-up: supervisor next to the executable, interpreter resolved once,
     /// `Sandboxes/` found from the installation root.
-    public static func standard(mode: Mode = .exec, slots: Int, python: String? = nil, extraArguments: [String] = []) throws -> Self {
-        Self(mode: mode, supervisor: try SandboxBinary.locate(), python: try Interpreter.resolve(python),
-             sandboxes: try Resources.sandboxes(), slots: slots, extraArguments: extraArguments)
+    public static func standard(mode: Mode = .serve, slots: Int, python: String? = nil, extraArguments: [String] = []) throws -> Self {
+        let supervisor = try SandboxBinary.locate()
+        if mode == .serve {
+            try SandboxBinary.requireChildLibrary(beside: supervisor)
+        }
+        return Self(mode: mode, supervisor: supervisor, python: try Interpreter.resolve(python),
+                    sandboxes: try Resources.sandboxes(), slots: slots, extraArguments: extraArguments)
     }
 }
 
