@@ -13,10 +13,32 @@ public enum BugClassifier {
     /// Stored with every label; bump it when a rule changes so stored labels are recomputed.
     public static let version = "dou-rules/1"
 
+    ///   - timeoutRerun: for a timeout, the outcome of the same sample rerun once with ten times
+    ///     the limits (decision-table row 14), when it was rerun.
     public static func classify(
-        outcome: ExecutionOutcome, analysis: StaticAnalysis?, entryPoint: String, extraction: String? = nil
+        outcome: ExecutionOutcome, analysis: StaticAnalysis?, entryPoint: String, extraction: String? = nil,
+        timeoutRerun: ExecutionOutcome? = nil
     ) -> BugLabel? {
         guard outcome.status != .passed else { return nil }
+        if outcome.status == .timeout, let rerun = timeoutRerun {
+            switch rerun.status {
+            case .passed:
+                return BugLabel(.functionalMinors, .medium, rule: "timeout_slow",
+                                evidence: clip("\(outcome.detail); with ten times the limits it passes: correct but too slow"),
+                                alternatives: [.runtimeMinors], tags: ["rerun_10x"])
+            case .timeout:
+                return BugLabel(.runtimeMinors, .medium, rule: "timeout_nonterminating",
+                                evidence: clip("\(outcome.detail); still running with ten times the limits"),
+                                alternatives: [.functionalMinors], tags: ["rerun_10x"])
+            default:
+                // It finishes, but wrong: label what the longer run shows.
+                if var label = classify(outcome: rerun, analysis: analysis, entryPoint: entryPoint, extraction: extraction) {
+                    label.evidence = clip("with ten times the limits: \(label.evidence)")
+                    label.tags.append("rerun_10x")
+                    return label
+                }
+            }
+        }
         let runtime = RuntimeSignals(outcome: outcome)
         var tags: [String] = []
         if extraction == "truncated" { tags.append("truncated") }

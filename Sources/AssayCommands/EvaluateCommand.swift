@@ -52,6 +52,12 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-taxonomy"), help: "Skip the static analysis and bug labels of failing samples.")
     var noTaxonomy = false
 
+    @Flag(name: .customLong("rerun-timeouts"), help: """
+        For the bug labels, rerun each timed-out sample once with ten times the limits: passes = too slow, \
+        still running = does not terminate.
+        """)
+    var rerunTimeouts = false
+
     @OptionGroup(title: "HumanEval+ (input/output tasks)") var io: IOOptions
 
     @Option(name: .long, help: ArgumentHelp("Only these tasks: comma-separated task ids (or numbers), or a file listing them.", valueName: "ids|file"))
@@ -177,8 +183,22 @@ struct EvaluateCommand: AsyncParsableCommand {
             let stage = DiagnosisStage(
                 store: database, analyzer: StaticAnalyzer(executor: executor, concurrency: configuration.slots),
                 progress: TerminalProgress(enabled: !quiet))
+            var rerun: (@Sendable (Sample) async throws -> ExecutionOutcome)?
+            if rerunTimeouts && !(harness is HumanEvalHarness) {
+                Console.warn("--rerun-timeouts applies to HumanEval-style runs only (\(harness.name) sets its own per-input limits); not rerunning")
+            } else if rerunTimeouts {
+                let problems = problemSet.byTaskID
+                let longer = ExecutionLimits(
+                    wallMS: limits.wallMS * 10, cpuMS: limits.cpuMS * 10, memoryBytes: limits.memoryBytes,
+                    outputBytes: limits.outputBytes, fsizeBytes: limits.fsizeBytes, nofile: limits.nofile)
+                let chosen = harness
+                rerun = { sample in
+                    try await chosen.evaluate(problem: problems[sample.taskID]!, sample: sample, limits: longer, executor: executor)
+                }
+            }
             diagnoses = try await stage.run(
-                run: result.run, problems: problemSet.byTaskID, samples: result.samples, outcomes: result.outcomes).diagnoses
+                run: result.run, problems: problemSet.byTaskID, samples: result.samples, outcomes: result.outcomes,
+                rerunTimeout: rerun).diagnoses
         }
 
         let summary = try RunSummary.make(

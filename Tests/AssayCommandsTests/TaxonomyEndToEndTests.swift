@@ -72,4 +72,28 @@ import Testing
         #expect(try EvaluateEndToEndTests.summary(dir, "plain")["taxonomy"] == nil)
         #expect(try EvaluateEndToEndTests.results(dir, "plain").allSatisfy { $0["bug_category"] == nil })
     }
+
+    /// Decision-table row 14: a timeout rerun once with ten times the limits tells a slow
+    /// algorithm (passes), a wrong one (finishes wrong) and one that never ends (still running).
+    @Test(.tags(.slow)) func timeoutsRerunWithTenTimesTheLimits() async throws {
+        let dir = try TemporaryDirectory()
+        let samples = [
+            #"{"task_id": "AssayMini/3", "completion": "    while True:\n        pass\n"}"#,
+            #"{"task_id": "AssayMini/6", "completion": "    import time\n    time.sleep(0.15)\n    steps = 0\n    while n >= 10:\n        n = sum(int(d) for d in str(n))\n        steps += 1\n    return steps\n"}"#,
+            #"{"task_id": "AssayMini/6", "completion": "    import time\n    time.sleep(0.15)\n    big = n > 10 ** 20\n    steps = 0\n    while n >= 10:\n        n = sum(int(d) for d in str(n))\n        steps += 1\n    return steps + big\n"}"#,
+        ]
+        try Data((samples.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir.path("s.jsonl")))
+        let result = try await runProgram(TestPaths.assayBinary, [
+            "evaluate", "--problems", "assay-mini", "--samples", "s.jsonl", "--k", "1", "--quiet", "--out", "out", "--timeout", "0.6",
+            "--rerun-timeouts",
+        ], in: dir.url, environment: ["ASSAY_HOME": TestPaths.repository.path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try EvaluateEndToEndTests.results(dir)
+        #expect(lines.map { $0["status"]?.stringValue } == ["timeout", "timeout", "timeout"])
+        #expect(lines.map { $0["bug_subcategory"]?.stringValue } == ["runtime_minors", "functional_minors", "functional_minors"])
+        #expect(lines[0]["bug_evidence"]?.stringValue?.contains("still running with ten times the limits") == true)
+        #expect(lines[1]["bug_evidence"]?.stringValue?.contains("with ten times the limits it passes") == true)
+        #expect(lines[2]["bug_evidence"]?.stringValue?.hasPrefix("with ten times the limits: ") == true)  // finishes, off by one
+        #expect(lines.allSatisfy { $0["bug_tags"]?.arrayValue?.contains(.string("rerun_10x")) == true })
+    }
 }
