@@ -28,7 +28,9 @@ Request `payload` (all optional):
                   (the supervisor starts Python with -I -S)
   preload         module names imported before the sample (the anchor preloads matplotlib.pyplot)
   probe_modules   instead of running a program: report which of these top-level modules the
-                  interpreter can import ({"modules": {name: true|false|"error"}})
+                  interpreter can import ({"modules": {name: true|false|"error"}}), the Python
+                  version, and the SHA-256 of the sorted `name==version` list of installed
+                  distributions (`packages_sha256`: the environment's identity in run specs)
 """
 
 import ast
@@ -283,6 +285,19 @@ def _probe(names):
     return found
 
 
+def _packages():
+    """`name==version` of every installed distribution, sorted: the environment's identity."""
+    import importlib.metadata
+    seen = set()
+    for dist in importlib.metadata.distributions():
+        try:
+            name = (dist.metadata["Name"] or "").lower().replace("_", "-")
+            seen.add("%s==%s" % (name, dist.version))
+        except BaseException:
+            pass
+    return sorted(seen)
+
+
 def run(request, emit):
     payload = request.get("payload") or {}
     started = time.monotonic()
@@ -304,8 +319,11 @@ def run(request, emit):
         return plain_emit(record)
 
     if payload.get("probe_modules") is not None:
+        import hashlib
+        packages = _packages()
         record.update(status="passed", modules=_probe(payload["probe_modules"]), test_returned=True,
-                      python=sys.version.split()[0], prefix=sys.prefix)
+                      python=sys.version.split()[0], prefix=sys.prefix, packages=len(packages),
+                      packages_sha256=hashlib.sha256("\n".join(packages).encode()).hexdigest())
         return emit(record)
 
     program = request["program"]
@@ -442,17 +460,23 @@ def run(request, emit):
     if not (real_isinstance(cls, real_type) and real_issubclass(cls, TestCase)):
         problem = "%s is not a unittest.TestCase class" % class_name
     else:
+        # Classes the program defines must be the tests' own (bound under their name after the
+        # tests ran, methods below the sample's lines); library classes (unittest's, pyfakefs's
+        # TestCase, …) must hold no code from the program.
         for klass in cls.__mro__:
-            if klass is object or klass.__module__.startswith("unittest"):
-                if klass not in TestCase.__mro__ and klass.__module__.startswith("unittest"):
-                    problem = "%s derives from %s.%s" % (class_name, klass.__module__, klass.__qualname__)
+            if klass is object:
                 continue
-            if klass.__name__ not in test_classes or module.__dict__.get(klass.__name__) is not klass:
+            in_program = klass.__module__ == module_name
+            if in_program and (klass.__name__ not in test_classes or module.__dict__.get(klass.__name__) is not klass):
                 problem = "%s derives from %s, which the tests do not define" % (class_name, klass.__qualname__)
                 break
-            for attr, value in vars(klass).items():
-                code_obj = getattr(value, "__code__", None)
-                if code_obj is not None and code_obj.co_filename == filename and code_obj.co_firstlineno <= solution_end:
+            for attr, value in list(vars(klass).items()):
+                try:
+                    code_obj = getattr(getattr(value, "__func__", value), "__code__", None)
+                except BaseException:
+                    code_obj = None
+                if code_obj is not None and code_obj.co_filename == filename and \
+                        (not in_program or code_obj.co_firstlineno <= solution_end):
                     problem = "%s.%s is defined by the sample, not the tests" % (klass.__qualname__, attr)
                     break
             if problem:

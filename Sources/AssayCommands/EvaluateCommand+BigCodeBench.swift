@@ -90,11 +90,18 @@ extension EvaluateCommand {
         let progress = TerminalProgress(enabled: !quiet)
         Console.info("problems: \(problemSet.name), split \(split.rawValue) (\(problemSet.problems.count) tasks, \(problemSet.source)); python \(configuration.python)")
 
+        // 0. What the interpreter has: its installed packages are part of every run's identity, so
+        //    a changed venv never reuses verdicts stored with another.
+        let libraries = Array(Set(problemSet.problems.flatMap(\.libraries))).sorted()
+        let probe = try await BigCodeBenchGate.probe(libraries, executor: executor, environment: environment)
+        let importable = probe.modules
+
         func settings(_ harness: BigCodeBenchHarness) -> [String: String] {
             [
                 "harness": harness.name, "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS),
                 "memory_bytes": String(limits.memoryBytes), "output_bytes": String(limits.outputBytes),
                 "fsize_bytes": String(limits.fsizeBytes), "nofile": String(limits.nofile), "python": configuration.python,
+                "python_version": probe.pythonVersion, "python_packages": probe.packagesHash,
                 "environment": harness.environmentSetting, "max_sample_bytes": String(maxSampleBytes),
             ]
         }
@@ -103,11 +110,9 @@ extension EvaluateCommand {
         var gate: BigCodeBenchGate.Report?
         var groundTruthRun: (result: EvaluationResult, spec: RunSpec)?
         if groundTruth || !bigCodeBench.noGroundTruthGate {
-            let libraries = Array(Set(problemSet.problems.flatMap(\.libraries))).sorted()
-            let importable = try await BigCodeBenchGate.probe(libraries, executor: executor, environment: environment)
             let missing = libraries.filter { importable[$0] == false }
             let probeExcluded = BigCodeBenchGate.missingLibraries(problemSet.problems, importable: importable)
-            Console.info("libraries: \(libraries.count - missing.count) of \(libraries.count) importable\(missing.isEmpty ? "" : " (missing: \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? ", …" : ""))"); \(taskIDs.count - probeExcluded.count) of \(taskIDs.count) tasks have all theirs")
+            Console.info("python \(probe.pythonVersion) with \(probe.packages) packages; libraries: \(libraries.count - missing.count) of \(libraries.count) importable\(missing.isEmpty ? "" : " (missing: \(missing.prefix(12).joined(separator: ", "))\(missing.count > 12 ? ", …" : ""))"); \(taskIDs.count - probeExcluded.count) of \(taskIDs.count) tasks have all theirs")
 
             // One ground-truth run per interpreter, limits and file, shared by splits and subsets
             // (the complete split's identity; the ground-truth program does not depend on the split).

@@ -42,9 +42,20 @@ public enum BigCodeBenchGate {
 
     // MARK: Library probe
 
+    /// What the interpreter has: importable modules, its version, and the identity of its
+    /// installed packages.
+    public struct Probe: Sendable, Equatable {
+        /// Module → importable.
+        public var modules: [String: Bool]
+        public var pythonVersion: String
+        /// SHA-256 of the sorted `name==version` list of installed distributions.
+        public var packagesHash: String
+        public var packages: Int
+    }
+
     /// Asks the interpreter (through the sandbox, with the harness's environment) which of
-    /// `modules` it can import. Returns module → importable.
-    public static func probe(_ modules: [String], executor: any CodeExecutor, environment: [String: String]) async throws -> [String: Bool] {
+    /// `modules` it can import, and which packages it has installed.
+    public static func probe(_ modules: [String], executor: any CodeExecutor, environment: [String: String]) async throws -> Probe {
         let request = SandboxRequest(
             id: "bigcodebench-library-probe", kind: "unittest", program: "", solutionEndLine: 0, entryPoint: "",
             testFunction: "", nonce: ProgramAssembly.nonce(), limits: ExecutionLimits(wallMS: 60_000, memoryBytes: 4 << 30, nofile: 1024),
@@ -56,7 +67,9 @@ public enum BigCodeBenchGate {
         }
         var result: [String: Bool] = [:]
         for module in modules { result[module] = found[module]?.boolValue ?? false }
-        return result
+        return Probe(
+            modules: result, pythonVersion: outcome.record?["python"]?.stringValue ?? "",
+            packagesHash: outcome.record?["packages_sha256"]?.stringValue ?? "", packages: outcome.record?["packages"]?.intValue ?? 0)
     }
 
     /// Task id → `library missing: …` for the problems whose libraries are not all importable.

@@ -30,7 +30,7 @@ struct BigCodeBenchEndToEndTests {
         let result = try await Self.assay(
             ["evaluate", "--problems", "bigcodebench", "--subset", Self.subset, "--ground-truth", "--out", "out", "--quiet", "--k", "1"], in: dir)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("libraries: 10 of 10 importable; 4 of 4 tasks have all theirs"))
+        #expect(result.stderr.contains(" packages; libraries: 10 of 10 importable; 4 of 4 tasks have all theirs"))
         #expect(result.stdout.contains("bigcodebench (complete, ground truth): 3 tasks scored, 3 samples (run 1)\n  pass@1      1.0000\n"))
         #expect(result.stdout.contains("  ground truth 3/3 canonical solutions pass (100.0% of the tasks not excluded)\n"))
         #expect(result.stdout.contains("  excluded    1 tasks (environment; listed in summary.json):\n    network needed: 1 (BigCodeBench/176)\n"))
@@ -46,6 +46,7 @@ struct BigCodeBenchEndToEndTests {
         #expect(summary["domains"]?["General"]?["n_problems"] == .int(2))  // 4 and 27 (json); 13 is Network + System
         #expect(summary["domains"]?["Network"]?["n_problems"] == .int(1))
         #expect(summary["settings"]?["wall_ms"] == .string("240000") && summary["settings"]?["harness"] == .string("bigcodebench-unittest/1:ground-truth"))
+        #expect(summary["settings"]?["python_packages"]?.stringValue?.count == 64)
 
         let lines = try Self.lines(dir, "out/results.jsonl")
         #expect(lines.map { $0["task_id"]?.stringValue ?? "" } == ["BigCodeBench/4", "BigCodeBench/13", "BigCodeBench/27", "BigCodeBench/176"])
