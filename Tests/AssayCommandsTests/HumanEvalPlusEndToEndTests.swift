@@ -107,6 +107,29 @@ import Testing
         #expect(changed.stderr.contains("expected outputs: computing (none cached for dataset sha256"))
     }
 
+    @Test func testDetailsListEveryFailingInputAndBaseOnlySkipsPlus() async throws {
+        let dir = try TemporaryDirectory()
+        try Self.write(dir)
+        let details = try await Self.assay(
+            ["evaluate", "--problems", "p.jsonl", "--samples", "s.jsonl", "--out", "out", "--quiet", "--k", "1", "--test-details",
+             "--min-time-limit", "0.5", "--no-taxonomy"], in: dir)
+        #expect(details.status == 0, "\(details.stderr)")
+        let rows = try Self.lines(dir.path("out/results.jsonl"))
+        // The sample that special-cases the base inputs fails every plus input.
+        #expect(rows[1]["plus_fail_tests"] == .array([.array([.int(10)]), .array([.int(11)]), .array([.int(-5)]), .array([.int(1000)])]))
+        #expect(rows[1]["detail"]?.stringValue?.hasSuffix("(and 3 more failing inputs)") == true)
+        #expect(rows[2]["plus_fail_tests"] == .array([.array([.int(10)]), .array([.int(11)]), .array([.int(1000)])]))  // -5 passes
+
+        let baseOnly = try await Self.assay(
+            ["evaluate", "--problems", "p.jsonl", "--samples", "s.jsonl", "--out", "base", "--quiet", "--k", "1", "--base-only",
+             "--no-taxonomy", "--db", "b.sqlite"], in: dir)
+        #expect(baseOnly.status == 0, "\(baseOnly.stderr)")
+        let summary = try Self.json(dir.path("base/summary.json"))
+        #expect(summary["base"]?["pass_at_k"]?["1"]?.doubleValue == 0.625)
+        #expect(summary["plus"] == nil)
+        #expect(try Self.lines(dir.path("base/results.jsonl"))[1]["plus_status"] == nil)
+    }
+
     @Test(.tags(.datasets, .slow), .enabled(if: Datasets.available("HumanEvalPlus-Mini-v0.1.10.jsonl.gz"), Datasets.missing("HumanEvalPlus-Mini-v0.1.10.jsonl.gz")))
     func miniGroundTruthPassesBaseAndPlus() async throws {
         let dir = try TemporaryDirectory()
