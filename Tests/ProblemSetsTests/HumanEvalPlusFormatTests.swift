@@ -19,15 +19,15 @@ import Testing
         #expect(set.problems[0].extras["contract"]?.stringValue?.contains("$_CONTRACT_$") == true)
     }
 
-    @Test(.tags(.datasets), .enabled(if: Datasets.available("HumanEvalPlus-v0.1.10.jsonl.gz"), Datasets.missing("HumanEvalPlus-v0.1.10.jsonl.gz")))
+    @Test(.tags(.datasets), .enabled(if: Datasets.available("HumanEvalPlus-Mini-v0.1.10.jsonl.gz"), Datasets.missing("HumanEvalPlus-Mini-v0.1.10.jsonl.gz")))
     func keepsInputsAsExactText() throws {
-        let set = try DatasetCatalog.load("humaneval+")
-        #expect(set.name == "humanevalplus")
-        #expect(set.problems.map { $0.extras["n_plus_inputs"]?.intValue ?? 0 }.reduce(0, +) == 122_683)
-        // HumanEval/53 (add) has integers beyond 64 bits: their digits survive untouched.
-        let add = try #require(set.byTaskID["HumanEval/53"]?.inputsJSON("plus"))
-        let elements = try RawJSON.arrayElements(Array(add.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        let set = try DatasetCatalog.load("humaneval+-mini")
+        #expect(set.name == "humanevalplus-mini")
+        // HumanEval/76 has integers beyond 64 bits: their digits survive untouched.
+        let inputs = try #require(set.byTaskID["HumanEval/76"]?.inputsJSON("plus"))
+        let elements = try RawJSON.arrayElements(Array(inputs.utf8)).map { String(decoding: $0, as: UTF8.self) }
         #expect(elements.contains { $0.filter(\.isNumber).count > 19 })
+        #expect(elements.count == set.byTaskID["HumanEval/76"]?.extras["n_plus_inputs"]?.intValue)
     }
 
     @Test func detectsTheFormatFromAPathAndNamesBadFields() throws {
