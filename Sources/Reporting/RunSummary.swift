@@ -44,6 +44,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var groundTruth: GroundTruthSummary?
     /// Domain → pass@k over the scored tasks that use a library of that domain.
     public var domains: [String: DomainScore]?
+    /// k → ENAMEL eff@k (efficiency runs only), same shape as ``passAtK``.
+    public var effAtK: [String: Double]?
+    /// Per-level figures and timing conditions of an efficiency run.
+    public var efficiency: EfficiencySummary?
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", problems, problemSetHash = "problem_set_hash", samplesSource = "samples_source"
@@ -51,6 +55,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case statusCounts = "status_counts", problemsWithoutSamples = "problems_without_samples"
         case tamperSuspects = "tamper_suspects", inputIssues = "input_issues", complete, settings, taxonomy
         case split, calibrated, passAtKRaw = "pass_at_k_raw", excluded, groundTruth = "ground_truth", domains
+        case effAtK = "eff_at_k", efficiency
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -81,6 +86,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         try putIfPresent(excluded, .excluded)
         try putIfPresent(groundTruth, .groundTruth)
         try putIfPresent(domains, .domains)
+        try putIfPresent(effAtK, .effAtK)
+        try putIfPresent(efficiency, .efficiency)
     }
 
     /// What the ground-truth gate found (BigCodeBench).

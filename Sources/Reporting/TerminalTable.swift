@@ -13,6 +13,16 @@ public enum TerminalTable {
                 out += "  raw pass@\(k)".padding(to: 14) + format(raw[String(k)] ?? 0) + "  (solutions not calibrated)\n"
             }
         }
+        if let eff = summary.effAtK {
+            for k in eff.keys.compactMap(Int.init).sorted() {
+                out += "  eff@\(k)".padding(to: 14) + format(eff[String(k)] ?? 0) + "\n"
+            }
+        }
+        if let efficiency = summary.efficiency {
+            out += "  " + "levels".padding(to: 12) + "mean e_j " + efficiency.levelMeans.map(format).joined(separator: " · ")
+                + "; stopped by a limit " + efficiency.stoppedAtLevel.map(String.init).joined(separator: " · ") + "\n"
+            out += "  " + "timing".padding(to: 12) + "\(efficiency.timing) time of the sandboxed child; re-timed problems \(efficiency.retries)\n"
+        }
         if !summary.skippedK.isEmpty {
             out += "  (pass@\(summary.skippedK.map(String.init).joined(separator: ", pass@")) not reported: some problem has fewer samples)\n"
         }

@@ -69,6 +69,52 @@ enum Migrations {
             FOREIGN KEY (run_id, task_id, sample_index) REFERENCES samples(run_id, task_id, sample_index)
         ) WITHOUT ROWID;
         """),
+        // 20–29: efficiency runs (ENAMEL eff@k).
+        (20, """
+        CREATE TABLE generated_tests (
+            set_hash TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            n_tests TEXT NOT NULL,
+            interpreter TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            first_run INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (set_hash, seed, n_tests, interpreter, task_id, level)
+        ) WITHOUT ROWID;
+        """),
+        (21, """
+        CREATE TABLE efficiency_timings (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            task_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            pass INTEGER NOT NULL,
+            level INTEGER NOT NULL,
+            test INTEGER NOT NULL,
+            reps_ns TEXT NOT NULL,
+            estimate_s REAL NOT NULL,
+            PRIMARY KEY (run_id, task_id, role, sample_index, attempt, pass, level, test)
+        ) WITHOUT ROWID;
+        """),
+        (22, """
+        CREATE TABLE efficiency_scores (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            passed INTEGER NOT NULL,
+            levels TEXT NOT NULL,
+            eff REAL NOT NULL,
+            stopped_at INTEGER,
+            reason TEXT,
+            limit_s REAL NOT NULL,
+            references_s TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            PRIMARY KEY (run_id, task_id, sample_index)
+        ) WITHOUT ROWID;
+        """),
         // 30–39: input/output tasks (HumanEval+).
         (30, """
         CREATE TABLE expected_outputs (
