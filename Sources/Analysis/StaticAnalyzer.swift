@@ -32,6 +32,27 @@ public struct RuntimeSignals: Sendable, Hashable {
         stdout = String(outcome.stdout.prefix(4096))
         detail = outcome.detail
         if record?["harness"]?.stringValue == "evalplus-io" { readInputOutputDetail() }
+        if let tests = record?["tests"]?.arrayValue, status == .failed || status == .error { readUnittestRecord(tests) }
+    }
+
+    /// BigCodeBench's unittest runs report one entry per test method. The label follows the first
+    /// test that raised (a crash hides the functional result, so A > B > C), else the first
+    /// failed assertion; `assertEqual`'s "first != second" gives the two sides.
+    private mutating func readUnittestRecord(_ tests: [JSONValue]) {
+        let errored = tests.first { $0["status"]?.stringValue == "error" && $0["error_type"]?.stringValue != nil }
+        guard let chosen = errored ?? tests.first(where: { $0["status"]?.stringValue == "failed" }) else { return }
+        let name = chosen["name"]?.stringValue ?? "a test"
+        errorType = chosen["error_type"]?.stringValue ?? errorType
+        message = chosen["message"]?.stringValue ?? message
+        failedSource = name
+        inSolution = nil
+        line = nil
+        if errored != nil {
+            status = .error
+        } else if let separator = message.ranges(of: " != ").first, message.ranges(of: " != ").count == 1 {
+            left = String(message[..<separator.lowerBound])
+            right = String(message[separator.upperBound...].split(separator: "\n", maxSplits: 1).first ?? "")
+        }
     }
 
     /// HumanEval+'s input/output harness reports in its detail: "base input #3 raised T: msg" or

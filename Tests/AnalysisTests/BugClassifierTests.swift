@@ -89,3 +89,23 @@ func json(_ text: String) -> JSONValue {
         #expect(label.subcategory == .incorrectArgument && label.rule == "arity" && !label.tags.contains("entry_arity"))
     }
 }
+
+/// BigCodeBench's unittest records: the first test that raised decides, else the first failure.
+@Suite struct UnittestOutcomeTests {
+    @Test func theFirstCrashWinsOverAFailure() throws {
+        let record = json(#"""
+            {"status": "failed", "error_type": "AssertionError", "message": "test_a: 3 != 4", "tests": [
+              {"name": "test_a", "status": "failed", "error_type": "AssertionError", "message": "3 != 4"},
+              {"name": "test_b", "status": "error", "error_type": "KeyError", "message": "'price'"}]}
+            """#)
+        let outcome = ExecutionOutcome(status: .failed, errorType: "AssertionError", detail: "test_a: 3 != 4", record: record)
+        let signals = RuntimeSignals(outcome: outcome)
+        #expect(signals.status == .error && signals.errorType == "KeyError" && signals.failedSource == "test_b")
+        let label = try #require(BugClassifier.classify(outcome: outcome, analysis: nil, entryPoint: "task_func"))
+        #expect(label.subcategory == .incorrectBoundaryConditionCheck)
+
+        let onlyFailure = json(#"{"status": "failed", "tests": [{"name": "test_a", "status": "failed", "error_type": "AssertionError", "message": "[2, 1] != [1, 2]"}]}"#)
+        let failed = RuntimeSignals(outcome: ExecutionOutcome(status: .failed, errorType: "AssertionError", record: onlyFailure))
+        #expect(failed.left == "[2, 1]" && failed.right == "[1, 2]" && failed.status == .failed)
+    }
+}
