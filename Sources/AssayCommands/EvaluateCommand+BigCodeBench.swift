@@ -160,8 +160,11 @@ extension EvaluateCommand {
             }
             for assembly in assemblies {
                 let harness = BigCodeBenchHarness(assembly: assembly, environment: environment)
+                var runSettings = settings(harness)
+                runSettings["split"] = split.rawValue
+                runSettings["calibrated"] = assembly == .calibrated ? "true" : "false"
                 let spec = RunSpec(kind: "evaluate", problemSetName: problemSet.name, problemSetHash: problemSet.hash,
-                                   samplesSource: samplesSource, samplesHash: samplesHash, settings: settings(harness))
+                                   samplesSource: samplesSource, samplesHash: samplesHash, settings: runSettings)
                 if assemblies.count > 1 { Console.info("running the samples \(assembly.rawValue)") }
                 let pipeline = EvaluationPipeline(store: database, executor: executor, harness: harness, progress: progress)
                 // Model samples' wall-clock timeouts are not re-run by default: at 240 s each, serial
@@ -194,24 +197,32 @@ extension EvaluateCommand {
             run: primary.result.run, spec: primary.spec, problemSet: problemSet, samples: primarySamples,
             outcomes: primary.result.outcomes, ks: ks, inputIssues: issues.count, complete: primary.result.isComplete,
             diagnoses: diagnoses, classifier: BugClassifier.version, excluded: excluded)
-        summary.split = split.rawValue
-        summary.calibrated = primary.assembly == .groundTruth ? nil : primary.assembly == .calibrated
+        let domains = try BigCodeBenchDomains.load()
+        /// What the BigCodeBench summary adds to the common one (for the primary and the raw run).
+        func complete(_ summary: inout RunSummary, _ scoredRun: Scored, samples: [Sample]) throws {
+            summary.split = split.rawValue
+            summary.calibrated = scoredRun.assembly == .groundTruth ? nil : scoredRun.assembly == .calibrated
+            if let gate, let groundTruthRun {
+                summary.groundTruth = RunSummary.GroundTruthSummary(
+                    checked: gate.checked, passed: gate.passed, environmentFailures: gate.environmentFailures, failures: gate.failures,
+                    libraries: gate.libraries, missingLibraries: gate.missingLibraries, run: groundTruthRun.result.run)
+            }
+            summary.domains = try RunSummary.domainScores(
+                problemSet: problemSet, samples: samples, outcomes: scoredRun.result.outcomes, ks: ks, excluded: excluded,
+                domainsOf: domains.domains(of:))
+        }
+        try complete(&summary, primary, samples: primarySamples)
+        var rawSummary: RunSummary?
         if scored.count > 1 {
             let raw = scored[1]
-            let rawSummary = try RunSummary.make(
-                run: raw.result.run, spec: raw.spec, problemSet: problemSet, samples: raw.result.samples.filter { inSubset.contains($0.taskID) },
+            let rawSamples = raw.result.samples.filter { inSubset.contains($0.taskID) }
+            var made = try RunSummary.make(
+                run: raw.result.run, spec: raw.spec, problemSet: problemSet, samples: rawSamples,
                 outcomes: raw.result.outcomes, ks: ks, inputIssues: issues.count, complete: raw.result.isComplete, excluded: excluded)
-            summary.passAtKRaw = rawSummary.passAtK
+            try complete(&made, raw, samples: rawSamples)
+            summary.passAtKRaw = made.passAtK
+            rawSummary = made
         }
-        if let gate, let groundTruthRun {
-            summary.groundTruth = RunSummary.GroundTruthSummary(
-                checked: gate.checked, passed: gate.passed, environmentFailures: gate.environmentFailures, failures: gate.failures, libraries: gate.libraries,
-                missingLibraries: gate.missingLibraries, run: groundTruthRun.result.run)
-        }
-        let domains = try BigCodeBenchDomains.load()
-        summary.domains = try RunSummary.domainScores(
-            problemSet: problemSet, samples: primarySamples, outcomes: primary.result.outcomes, ks: ks, excluded: excluded,
-            domainsOf: domains.domains(of:))
 
         let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(primary.result.run)")
         let lines = ResultFiles.lines(
@@ -223,10 +234,13 @@ extension EvaluateCommand {
                                              outcomes: raw.result.outcomes, excluded: excluded)
             try ResultFiles.writeLines(rawLines, to: outDir.appendingPathComponent("results-raw.jsonl"))
         }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         if primary.result.isComplete, !groundTruth || taskIDs.count == fullSet.problems.count {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
             try await database.finishRun(primary.result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+        if let rawSummary, scored[1].result.isComplete {
+            try await database.finishRun(scored[1].result.run, summary: String(decoding: try encoder.encode(rawSummary), as: UTF8.self))
         }
 
         let label = groundTruth ? "ground truth" : (summary.calibrated == false ? "raw" : "calibrated")

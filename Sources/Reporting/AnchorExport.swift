@@ -204,7 +204,8 @@ public enum AnchorExport {
         passAtK.append(("split", .string(settings["split"] ?? "complete")))
         passAtK.append(("subset", .string(settings["subset"] ?? "full")))
         passAtK.append(("calibrated", .bool(settings["calibrated"] == "true")))
-        passAtK.append(("gt_pass_rate", data.summary?["gt_pass_rate"]?.doubleValue.map(PythonJSON.double) ?? .null))
+        let gtPassRate = data.summary?["gt_pass_rate"] ?? data.summary?["ground_truth"]?["pass_rate"]
+        passAtK.append(("gt_pass_rate", gtPassRate?.doubleValue.map(PythonJSON.double) ?? .null))
         let failed = data.summary?["excluded"]?.objectValue?.keys.sorted() ?? []
         passAtK.append(("failed_tasks", .array(failed.map(PythonJSON.string))))
         return (results.dumps(indent: 2), PythonJSON.object(passAtK).dumps(indent: 2))

@@ -27,7 +27,7 @@ struct SectionReader: Sendable {
 
 enum ReportQueries {
     /// Per-sample annotators. Append yours; each runs once per report.
-    static let annotators: [SampleAnnotator] = [bugLabels]
+    static let annotators: [SampleAnnotator] = [bugLabels, unittestDetails]
 
     /// The bug taxonomy (table `sample_labels`, round 0): `bug_category`, `bug_subcategory`,
     /// `bug_confidence`, `bug_rule`, `bug_evidence`, and complexity `loc`, `cyclomatic`, `calls`.

@@ -43,3 +43,22 @@ extension SQLiteStore {
         try await onQueue { db in try Self.testResults(db, run: run) }
     }
 }
+
+extension ReportQueries {
+    /// BigCodeBench's `details` (table `test_results`): failing test name → its traceback, as
+    /// bigcodebench's `_eval_results.json` has it, for samples with a failing test.
+    static let unittestDetails = SampleAnnotator(name: "unittest") { db, run in
+        let rows = try db.query(
+            """
+            SELECT task_id, sample_index, name, status, error_type, message, traceback
+            FROM test_results WHERE run_id = ? AND round = 0 AND status != 'passed' ORDER BY task_id, sample_index, position
+            """, [.int(run)])
+        var details: [SampleKey: [String: JSONValue]] = [:]
+        for row in rows {
+            let key = SampleKey(taskID: row[0].text ?? "", index: Int(row[1].int ?? 0))
+            let text = row[6].text ?? "\(row[3].text ?? ""): \(row[4].text ?? "")\(row[5].text.map { ": " + $0 } ?? "")"
+            details[key, default: [:]][row[2].text ?? ""] = .string(text)
+        }
+        return details.mapValues { ["details": .object($0)] }
+    }
+}

@@ -95,6 +95,17 @@ struct BigCodeBenchEndToEndTests {
         let raw = try Self.lines(dir, "out/results-raw.jsonl")
         #expect(raw.map { $0["status"]?.stringValue ?? "" } == ["error", "passed"])
         #expect(raw[0]["error_type"] == .string("NameError"))
+
+        // bigcodebench's own result files, with the per-test tracebacks as its `details` (run 3 is the raw one).
+        let export = try await Self.assay(["export", "3", "--format", "bigcodebench", "--out", "exported"], in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let eval = try Self.json(dir, "exported/s_eval_results.json")
+        let details = eval["eval"]?["BigCodeBench/4"]?.arrayValue?.first?["details"]?.objectValue
+        #expect(details?.count == 8)
+        #expect(details?["test_case_1"]?.stringValue?.hasSuffix("NameError: name 'Counter' is not defined\n") == true)
+        let passAtK = try Self.json(dir, "exported/s_pass_at_k.json")
+        #expect(passAtK["pass@1"]?.doubleValue == 0.5 && passAtK["calibrated"] == .bool(false) && passAtK["split"] == .string("complete"))
+        #expect(passAtK["gt_pass_rate"]?.doubleValue == 1.0 && passAtK["failed_tasks"] == .array([.string("BigCodeBench/176")]))
     }
 
     /// The BigCodeBench venv (Scripts/bigcodebench-env.sh), when it has been built on this machine.
