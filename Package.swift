@@ -52,6 +52,11 @@ let package = Package(
         /// protocol, and turns kernel facts plus the trusted result record into verdicts.
         module("Execution", ["AssayCore"]),
 
+        /// Model side: OpenAI-compatible and Anthropic clients (retries, capability fallbacks, a
+        /// request gate), prompt templates from `Problems/prompts/`, code extraction with a status,
+        /// and the resumable, ledgered `Generator` (plus `replay` and `reference` sources).
+        module("Generation", ["AssayCore"]),
+
         /// Pure estimators: unbiased pass@k, ENAMEL eff@k, bootstrap intervals.
         module("Scoring", ["AssayCore"]),
 
@@ -66,13 +71,13 @@ let package = Package(
         module("Reporting", ["AssayCore", "Scoring"]),
 
         /// Wires the stages into runs: bounded parallel execution, resume, progress.
-        module("Pipeline", ["AssayCore", "Scoring", "Execution"]),
+        module("Pipeline", ["AssayCore", "Scoring", "Execution", "Generation"]),
 
         // MARK: - Commands
 
         /// Every `assay` subcommand, testable as a library.
         module("AssayCommands", [
-            "AssayCore", "ProblemSets", "Execution", "Scoring", "Storage", "Reporting", "Pipeline", "Analysis",
+            "AssayCore", "ProblemSets", "Execution", "Generation", "Scoring", "Storage", "Reporting", "Pipeline", "Analysis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -140,6 +145,11 @@ let package = Package(
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Execution", "ProblemSets", "AssayTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GenerationTests",
+            dependencies: ["Generation", "Storage", "AssayTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

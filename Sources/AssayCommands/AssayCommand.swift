@@ -11,8 +11,8 @@ public struct AssayCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            EvaluateCommand.self, RunsCommand.self, ShowCommand.self, ReportCommand.self, CompareCommand.self, ExportCommand.self,
-            SandboxCommand.self,
+            EvaluateCommand.self, GenerateCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, ReportCommand.self,
+            CompareCommand.self, ExportCommand.self, SandboxCommand.self,
         ]
     )
 

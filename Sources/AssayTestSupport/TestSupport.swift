@@ -86,8 +86,14 @@ func NSTemporaryDirectoryLike() -> String {
 
 public struct POSIXErrorLike: Error, CustomStringConvertible {
     public var errno: Int32
-    public init(errno: Int32) { self.errno = errno }
-    public var description: String { String(cString: strerror(errno)) }
+    public var note: String?
+
+    public init(errno: Int32, note: String? = nil) {
+        self.errno = errno
+        self.note = note
+    }
+
+    public var description: String { note ?? String(cString: strerror(errno)) }
 }
 
 /// The result of running a program to completion.

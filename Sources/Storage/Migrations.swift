@@ -69,6 +69,56 @@ enum Migrations {
             FOREIGN KEY (run_id, task_id, sample_index) REFERENCES samples(run_id, task_id, sample_index)
         ) WITHOUT ROWID;
         """),
+        // 10: the generation ledger (issue 4). One row per model request, written before it is sent
+        // and completed after; one row per generated sample (raw answer, extracted code, status).
+        (10, """
+        CREATE TABLE generation_configs (
+            key TEXT PRIMARY KEY,
+            config TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE generation_requests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            generation_key TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            first_sample INTEGER NOT NULL,
+            n_samples INTEGER NOT NULL,
+            api TEXT NOT NULL,
+            url TEXT NOT NULL,
+            model TEXT NOT NULL,
+            request_body TEXT NOT NULL,
+            prompt_hash TEXT NOT NULL,
+            seed INTEGER,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            latency_ms REAL,
+            tokens_in INTEGER,
+            tokens_out INTEGER,
+            n_choices INTEGER,
+            server_model TEXT,
+            fingerprint TEXT,
+            error TEXT,
+            sent_at TEXT NOT NULL,
+            completed_at TEXT
+        );
+        CREATE INDEX generation_requests_by_key ON generation_requests (generation_key, task_id);
+        CREATE TABLE generations (
+            generation_key TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            request_id INTEGER REFERENCES generation_requests(id),
+            choice_index INTEGER NOT NULL,
+            raw_output TEXT NOT NULL,
+            finish_reason TEXT,
+            body_kind TEXT NOT NULL,
+            code TEXT NOT NULL,
+            extraction_status TEXT NOT NULL,
+            extraction_detail TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (generation_key, task_id, sample_index)
+        ) WITHOUT ROWID;
+        """),
         // 20–29: efficiency runs (ENAMEL eff@k).
         (20, """
         CREATE TABLE generated_tests (
@@ -183,14 +233,19 @@ enum Migrations {
     static func apply(to connection: SQLiteConnection) throws {
         try connection.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
         let applied = Set(try connection.query("SELECT version FROM schema_migrations").compactMap { $0.first?.int })
-        if let newest = applied.max(), newest > (all.last?.version ?? 0) {
+        if let newest = applied.max(), newest > (all.map(\.version).max() ?? 0) {
             throw SQLiteError(
                 code: 0,
-                message: "database schema version \(newest) is newer than this assay understands (\(all.last?.version ?? 0)); use a newer assay or another --db",
+                message: "database schema version \(newest) is newer than this assay understands (\(all.map(\.version).max() ?? 0)); use a newer assay or another --db",
                 sql: nil)
         }
         for migration in all where !applied.contains(Int64(migration.version)) {
             try connection.transaction {
+                // Another process may have applied it since the read above (two commands opening a
+                // new database at once): check again under the write lock.
+                let done = try connection.query(
+                    "SELECT 1 FROM schema_migrations WHERE version = ?", [.int(Int64(migration.version))]).isEmpty == false
+                if done { return }
                 try connection.execute(migration.sql)
                 try connection.run(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
