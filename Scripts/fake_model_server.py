@@ -257,8 +257,14 @@ class Handler(BaseHTTPRequestHandler):
         tokens_out = sum(len(text.split()) for text, _ in choices)
         model = body.get("model")
         entry.update(answered=True, status=200, choices=len(choices))
-        if not entry.pop("logged", False):
-            self.state.record(entry)
+        try:
+            self.send_answer(path, model, choices, tokens_in, tokens_out, anthropic)
+        finally:
+            # Logged once the answer is written: `answered` means the client could have it.
+            if not entry.pop("logged", False):
+                self.state.record(entry)
+
+    def send_answer(self, path, model, choices, tokens_in, tokens_out, anthropic):
         if anthropic:
             text, finish = choices[0]
             self.send_json(200, {

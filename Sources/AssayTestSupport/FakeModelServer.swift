@@ -18,8 +18,9 @@ public final class FakeModelServer: @unchecked Sendable {
     public var logPath: String { directory.path("requests.jsonl") }
     private var stopped = false
 
-    /// Starts the server with `script` (see the script's docstring) and waits until it listens.
-    public init(script: JSONValue) async throws {
+    /// Starts the server with `script` (see the script's docstring) and waits until it listens,
+    /// on `port` (0: a free one).
+    public init(script: JSONValue, port requestedPort: Int = 0) async throws {
         directory = try TemporaryDirectory("fake-model-server")
         let scriptPath = directory.path("script.json")
         let encoder = JSONEncoder()
@@ -28,7 +29,7 @@ public final class FakeModelServer: @unchecked Sendable {
         let portFile = directory.path("port")
         let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
         let arguments = [python, TestPaths.repository.appendingPathComponent("Scripts/fake_model_server.py").path,
-                         "--script", scriptPath, "--port-file", portFile, "--log", directory.path("requests.jsonl")]
+                         "--script", scriptPath, "--port", String(requestedPort), "--port-file", portFile, "--log", directory.path("requests.jsonl")]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

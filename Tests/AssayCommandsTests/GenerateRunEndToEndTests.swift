@@ -170,6 +170,39 @@ import Testing
         #expect(try await store.generatedSampleKeys().count == 96)
     }
 
+    @Test func serverDyingMidRunKeepsEveryFinishedSampleAndTheRerunResumes() async throws {
+        let script: JSONValue = ["models": ["fake-coder"], "delay": 0.05, "answers": .array(try Self.answers())]
+        let first = try await FakeModelServer(script: script)
+        let dir = try TemporaryDirectory()
+        let arguments = ["generate", "--problems", "assay-mini", "--model", "fake-coder", "--base-url", first.baseURL, "--n", "4",
+                         "--capabilities", "no-n", "--concurrency", "2", "--max-attempts", "3", "--retry-delay", "0.05",
+                         "--db", "d.sqlite", "--out", "gen", "--quiet"]
+        let pid = try spawnProgram(TestPaths.assayBinary, arguments, in: dir.url, stdoutFile: dir.path("first.log"))
+        for _ in 0..<500 {
+            try await Task.sleep(for: .milliseconds(20))
+            if try first.requests().filter({ $0["answered"] == true }).count >= 20 { break }
+        }
+        first.stop()
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let stderr = String(decoding: FileManager.default.contents(atPath: dir.path("first.log.err")) ?? Data(), as: UTF8.self)
+        #expect((status >> 8) & 0xFF == 1, "\(stderr)")
+        #expect(stderr.contains("the model server stopped answering after 3 attempts") && stderr.contains("rerun the same command to resume"))
+        let answeredBefore = try first.requests().filter { $0["answered"] == true }
+        let store = try SQLiteStore(path: dir.path("d.sqlite"))
+        let stored = try await store.generatedSampleKeys()
+        #expect(stored.count >= answeredBefore.count, "every answer the server gave is stored")
+        #expect(stored.count < 96)
+
+        // The same server back on the same port: the rerun asks only for what is missing.
+        let second = try await FakeModelServer(script: script, port: first.port)
+        let rerun = try await Self.assay(arguments, in: dir)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(rerun.stdout.contains("samples     96 (\(96 - stored.count) now, \(stored.count) stored answers reused)"))
+        #expect(try second.requests().filter { $0["answered"] == true }.count == 96 - stored.count)
+        #expect(try Self.lines(dir, "gen/samples.jsonl").count == 96)
+    }
+
     @Test func unknownModelAndUnreachableServerFailAtOnce() async throws {
         let server = try await FakeModelServer(script: ["models": ["fake-coder"]])
         let dir = try TemporaryDirectory()
