@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #else
@@ -58,31 +59,45 @@ public final class HTTPClient: Sendable {
         // connection: a 60 s hang). A fresh connection turns that case into a plain, retried error.
         request.setValue("close", forHTTPHeaderField: "Connection")
         request.httpBody = body
-        let session = session
-        let sendable = SendableRequest(request: request)
-        return try await withThrowingTaskGroup(of: HTTPResponse.self) { group in
-            group.addTask {
-                do {
-                    let (data, response) = try await session.data(for: sendable.request)
-                    guard let http = response as? HTTPURLResponse else {
-                        throw ConnectionFailure(message: "not an HTTP response from \(url.absoluteString)", unreachable: false, timedOut: false)
-                    }
-                    var headers: [String: String] = [:]
-                    for (name, value) in http.allHeaderFields {
-                        if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-                    }
-                    return HTTPResponse(status: http.statusCode, headers: headers, body: data)
-                } catch let error as URLError {
-                    throw Self.failure(error, url: url, timeout: timeout)
+        // The completion-handler API under our own timer and cancellation handler: the async
+        // `data(for:)` of FoundationNetworking can lose its continuation when the task is cancelled
+        // (seen: a run stopped by a fatal error hung forever on requests the group cancelled).
+        let exchange = Exchange()
+        let task = session.dataTask(with: request) { data, response, error in
+            if let error {
+                if let urlError = error as? URLError {
+                    exchange.finish(.failure(Self.failure(urlError, url: url, timeout: timeout)))
+                } else {
+                    exchange.finish(.failure(ConnectionFailure(message: "request to \(url.absoluteString) failed: \(error)",
+                                                               unreachable: false, timedOut: false)))
+                }
+                return
+            }
+            guard let http = response as? HTTPURLResponse else {
+                exchange.finish(.failure(ConnectionFailure(message: "not an HTTP response from \(url.absoluteString)",
+                                                           unreachable: false, timedOut: false)))
+                return
+            }
+            var headers: [String: String] = [:]
+            for (name, value) in http.allHeaderFields {
+                if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+            }
+            exchange.finish(.success(HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data())))
+        }
+        let handle = TaskHandle(task)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard exchange.start(continuation) else { return }
+                handle.task.resume()
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout + 0.5) {
+                    exchange.finish(.failure(ConnectionFailure(
+                        message: "no answer from \(url.absoluteString) within \(Self.seconds(timeout))", unreachable: false, timedOut: true)))
+                    handle.task.cancel()
                 }
             }
-            group.addTask {
-                try await Task.sleep(for: .seconds(timeout + 0.5))
-                throw ConnectionFailure(
-                    message: "no answer from \(url.absoluteString) within \(Self.seconds(timeout))", unreachable: false, timedOut: true)
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
+        } onCancel: {
+            exchange.finish(.failure(CancellationError()))
+            handle.task.cancel()
         }
     }
 
@@ -106,7 +121,47 @@ public final class HTTPClient: Sendable {
     }
 }
 
-/// URLRequest is a value type but not declared Sendable on every platform.
-private struct SendableRequest: @unchecked Sendable {
-    let request: URLRequest
+/// A URLSession task handed to timers and cancellation handlers (thread-safe in practice; not
+/// declared Sendable by FoundationNetworking).
+private final class TaskHandle: @unchecked Sendable {
+    let task: URLSessionDataTask
+    init(_ task: URLSessionDataTask) { self.task = task }
+}
+
+/// One exchange's continuation, resumed exactly once: by the answer, the timer or cancellation,
+/// whichever comes first.
+private final class Exchange: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<HTTPResponse, any Error>?
+        /// The result that arrived before the continuation was installed (cancelled early).
+        var early: Result<HTTPResponse, any Error>?
+        var done = false
+    }
+
+    private let state = Mutex(State())
+
+    /// Installs the continuation; false when the exchange already finished (it was resumed here).
+    func start(_ continuation: CheckedContinuation<HTTPResponse, any Error>) -> Bool {
+        let early = state.withLock { state -> Result<HTTPResponse, any Error>? in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early {
+            continuation.resume(with: early)
+            return false
+        }
+        return true
+    }
+
+    func finish(_ result: Result<HTTPResponse, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<HTTPResponse, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            if state.continuation == nil { state.early = result }
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+    }
 }

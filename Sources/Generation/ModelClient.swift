@@ -226,14 +226,16 @@ public final class ModelClient: ChatModel, Sendable {
                 }
             } catch let failure as ConnectionFailure {
                 retryReason = failure.message
-                if attempt >= policy.maxAttempts || Self.seconds(ContinuousClock.now - started) >= policy.deadline {
+                let spent = Self.seconds(ContinuousClock.now - started)
+                if attempt >= policy.maxAttempts || spent >= policy.deadline {
+                    let why = attempt >= policy.maxAttempts ? "after \(attempt) attempts" : "within the \(Int(policy.deadline)) s deadline (\(attempt) attempts)"
                     if failure.unreachable || !failure.timedOut {
                         throw ModelServerError(
-                            .unreachable, "the model server stopped answering after \(attempt) attempts: \(failure.message)",
+                            .unreachable, "the model server stopped answering \(why): \(failure.message)",
                             hint: "check that the server is running at \(endpoint.baseURL.absoluteString); finished samples are stored, rerun to resume",
                             attempts: attempt)
                     }
-                    throw ModelServerError(.exhausted, "gave up after \(attempt) attempts: \(failure.message)", attempts: attempt)
+                    throw ModelServerError(.exhausted, "gave up \(why): \(failure.message)", attempts: attempt)
                 }
             }
             let delay = policy.delay(afterAttempt: attempt, headers: headers, random: Double.random(in: 0..<1, using: &generator))

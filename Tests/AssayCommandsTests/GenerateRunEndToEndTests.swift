@@ -81,7 +81,8 @@ import Testing
                                                         "faults": .array(faults)])
         let dir = try TemporaryDirectory()
         let arguments = ["run", "--problems", "assay-mini", "--model", "fake-coder", "--base-url", server.baseURL, "--n", "4",
-                         "--k", "1,2", "--out", "out", "--quiet", "--request-timeout", "1", "--retry-delay", "0.05", "--concurrency", "6"]
+                         "--k", "1,2", "--out", "out", "--quiet", "--request-timeout", "1", "--retry-delay", "0.05", "--max-attempts", "12",
+                         "--concurrency", "6"]
         let result = try await Self.assay(arguments, in: dir)
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try Self.json(dir, "out/summary.json")
@@ -97,7 +98,7 @@ import Testing
         let log = try server.requests()
         #expect(Set(log.compactMap { $0["fault"]?.stringValue }) == ["429", "500", "503", "drop", "invalid_json", "slow"])
         let answered = log.filter { $0["answered"] == true }
-        #expect(answered.count == 96)
+        // Each sample's request answered (a request timed out on a loaded machine may be answered twice).
         #expect(Set(answered.map { "\($0["match"]!)#\($0["seed"]!)" }).count == 96)
         let generation = try Self.json(dir, "out/generation.json")
         #expect(generation["calls"] == 96 && generation["samples"] == 96 && generation["complete"] == true)
@@ -184,7 +185,16 @@ import Testing
         }
         first.stop()
         var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        var exited = false
+        for _ in 0..<1200 {  // bounded: a hung generate fails the test instead of hanging it
+            if waitpid(pid, &status, WNOHANG) == pid { exited = true; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if !exited {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
+        #expect(exited, "assay generate did not stop after the server died")
         let stderr = String(decoding: FileManager.default.contents(atPath: dir.path("first.log.err")) ?? Data(), as: UTF8.self)
         #expect((status >> 8) & 0xFF == 1, "\(stderr)")
         #expect(stderr.contains("the model server stopped answering after 3 attempts") && stderr.contains("rerun the same command to resume"))
