@@ -67,6 +67,10 @@ let package = Package(
         /// Dou et al.'s bug taxonomy (3 categories, 12 leaves) and their code-complexity measures.
         module("Analysis", ["AssayCore"]),
 
+        /// The self-critique repair loop: critique prompts per condition, feedback from the
+        /// visible tests, rounds until pass / repeat / budget, per-round gains and costs.
+        module("Repair", ["AssayCore", "Analysis", "Generation", "Execution"]),
+
         /// Renders results as terminal tables, JSON files and the anchors' formats.
         module("Reporting", ["AssayCore", "Scoring"]),
 
@@ -78,6 +82,7 @@ let package = Package(
         /// Every `assay` subcommand, testable as a library.
         module("AssayCommands", [
             "AssayCore", "ProblemSets", "Execution", "Generation", "Scoring", "Storage", "Reporting", "Pipeline", "Analysis",
+            "Repair",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -152,6 +157,7 @@ let package = Package(
             dependencies: ["Generation", "Storage", "AssayTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "RepairTests", dependencies: ["Repair", "AssayTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AssayCommandsTests",
             dependencies: ["AssayCommands", "AssayTestSupport", "Storage"],

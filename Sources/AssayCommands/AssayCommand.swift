@@ -12,7 +12,7 @@ public struct AssayCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             EvaluateCommand.self, GenerateCommand.self, RunCommand.self, RunsCommand.self, ShowCommand.self, ReportCommand.self,
-            CompareCommand.self, ExportCommand.self, SandboxCommand.self,
+            CompareCommand.self, ExportCommand.self, SandboxCommand.self, RepairCommand.self,
         ]
     )
 

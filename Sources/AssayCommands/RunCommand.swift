@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import AssayCore
 import Execution
@@ -37,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "No progress bar.")
     var quiet = false
+
+    @Flag(name: .customLong("no-taxonomy"), help: "Skip the static analysis and bug labels of failing samples.")
+    var noTaxonomy = false
 
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var sandbox: SandboxOptions
@@ -106,9 +110,20 @@ struct RunCommand: AsyncParsableCommand {
         }
         for notice in result.generation.notices + (prepared.client?.takeNotices() ?? []) { Console.warn(notice) }
 
+        // Bug labels, with each sample's extraction status (no code, no entry point, truncated).
+        var diagnoses: [SampleKey: SampleDiagnosis]?
+        if !noTaxonomy {
+            let stage = DiagnosisStage(
+                store: database, analyzer: StaticAnalyzer(executor: executor, concurrency: configuration.slots),
+                progress: TerminalProgress(enabled: !quiet))
+            let extraction = Dictionary(result.generated.map { ($0.key, $0.status.rawValue) }, uniquingKeysWith: { first, _ in first })
+            diagnoses = try await stage.run(
+                run: result.run, problems: problemSet.byTaskID, samples: result.samples, outcomes: result.outcomes,
+                extraction: extraction).diagnoses
+        }
         let summary = try RunSummary.make(
             run: result.run, spec: spec, problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, ks: ks,
-            inputIssues: 0, complete: result.isComplete)
+            inputIssues: 0, complete: result.isComplete, diagnoses: diagnoses, classifier: BugClassifier.version)
         let ledger = prepared.client == nil ? nil : try await database.totals(key: prepared.config.key)
         let report = result.generation
         let generation = GenerationSummary(
@@ -120,7 +135,8 @@ struct RunCommand: AsyncParsableCommand {
             complete: result.generationError == nil && report.failures.isEmpty)
         let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(result.run)")
         try ResultFiles.write(
-            lines: ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes), summary: summary, to: outDir)
+            lines: ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, diagnoses: diagnoses),
+            summary: summary, to: outDir)
         try GenerationFiles.write(samples: result.generated, problemSet: problemSet, summary: generation, to: outDir)
         if result.isComplete {
             let encoder = JSONEncoder()

@@ -210,6 +210,36 @@ enum Migrations {
         ) WITHOUT ROWID;
         CREATE INDEX sample_labels_by_leaf ON sample_labels (run_id, round, subcategory);
         """),
+        (41, """
+        CREATE TABLE repair_attempts (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            task_id TEXT NOT NULL,
+            sample_index INTEGER NOT NULL,
+            round INTEGER NOT NULL,
+            condition TEXT NOT NULL,
+            feedback_source TEXT NOT NULL,
+            prompt TEXT,
+            raw TEXT,
+            finish_reason TEXT,
+            code TEXT,
+            extraction TEXT,
+            calls INTEGER NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            scoring_status TEXT,
+            visible_status TEXT,
+            visible_record TEXT,
+            visible_detail TEXT,
+            executions INTEGER NOT NULL DEFAULT 0,
+            cpu_ms REAL NOT NULL DEFAULT 0,
+            wall_ms REAL NOT NULL DEFAULT 0,
+            stop_reason TEXT,
+            done INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, task_id, sample_index, round)
+        ) WITHOUT ROWID;
+        """),
         // 60–69: BigCodeBench (issue 7). One row per test method of a unittest-style execution.
         (60, """
         CREATE TABLE test_results (

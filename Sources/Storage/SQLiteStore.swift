@@ -249,7 +249,7 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
         VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    private static func executionRow(_ outcome: ExecutionOutcome, key: SampleKey, run: RunID, at time: String) -> [SQLiteValue] {
+    static func executionRow(_ outcome: ExecutionOutcome, key: SampleKey, run: RunID, at time: String) -> [SQLiteValue] {
         func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
         func int(_ value: Int?) -> SQLiteValue { value.map { .int(Int64($0)) } ?? .null }
         let record = outcome.record.flatMap { try? String(decoding: JSONEncoder.sorted.encode($0), as: UTF8.self) }
@@ -269,23 +269,29 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
                        syscall, stdout, stderr, record, tamper
                 FROM executions WHERE run_id = ? AND round = 0
                 """, [.int(run)])
-            var result: [SampleKey: ExecutionOutcome] = [:]
-            let decoder = JSONDecoder()
-            for row in rows {
-                let key = SampleKey(taskID: row[0].text ?? "", index: Int(row[1].int ?? 0))
-                let record = row[13].text.flatMap { try? decoder.decode(JSONValue.self, from: Data($0.utf8)) }
-                result[key] = ExecutionOutcome(
-                    status: Status(rawValue: row[2].text ?? "") ?? .noResult, errorType: row[3].text, detail: row[4].text ?? "",
-                    cpuMS: row[5].double ?? 0, wallMS: row[6].double ?? 0, maxRSSKiB: Int(row[7].int ?? 0),
-                    exitCode: row[8].int.map { Int($0) }, signal: row[9].int.map { Int($0) }, syscall: row[10].text,
-                    stdout: row[11].text ?? "", stderr: row[12].text ?? "", record: record,
-                    tamper: row[14].text.map { $0.split(separator: ",").map(String.init) } ?? [])
-            }
+            var result = Self.outcomes(from: rows)
             for (key, tests) in try Self.testResults(db, run: run) where result[key] != nil {
                 result[key]?.tests = tests
             }
             return result
         }
+    }
+
+    /// Outcomes from `executions` rows selected in the column order of ``outcomes(run:)``.
+    static func outcomes(from rows: [[SQLiteValue]]) -> [SampleKey: ExecutionOutcome] {
+        var result: [SampleKey: ExecutionOutcome] = [:]
+        let decoder = JSONDecoder()
+        for row in rows {
+            let key = SampleKey(taskID: row[0].text ?? "", index: Int(row[1].int ?? 0))
+            let record = row[13].text.flatMap { try? decoder.decode(JSONValue.self, from: Data($0.utf8)) }
+            result[key] = ExecutionOutcome(
+                status: Status(rawValue: row[2].text ?? "") ?? .noResult, errorType: row[3].text, detail: row[4].text ?? "",
+                cpuMS: row[5].double ?? 0, wallMS: row[6].double ?? 0, maxRSSKiB: Int(row[7].int ?? 0),
+                exitCode: row[8].int.map { Int($0) }, signal: row[9].int.map { Int($0) }, syscall: row[10].text,
+                stdout: row[11].text ?? "", stderr: row[12].text ?? "", record: record,
+                tamper: row[14].text.map { $0.split(separator: ",").map(String.init) } ?? [])
+        }
+        return result
     }
 
     /// Number of stored executions of a run (all rounds).

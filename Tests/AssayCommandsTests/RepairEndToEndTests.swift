@@ -1,0 +1,130 @@
+import AssayCore
+import AssayTestSupport
+import FoundationEssentials
+import Testing
+
+/// End-to-end `assay repair` against the loopback fake model server, whose scripted answers fix
+/// a bug only when the critique prompt carries the information needed:
+///
+/// | sample | bug | fixed by |
+/// |---|---|---|
+/// | A `vowel_runs` | counts vowels, not runs | the failing test's actual value (`tests` and up) |
+/// | B `smallest_multiple_of_all` | `math` not imported | the bug type (`taxonomy`, `static`); its first fix is off by one, fixed in round 2 from the test |
+/// | C `group_by_length` | returns `{}` | the static finding "unused parameters: words" (`static`) |
+/// | D `compare_versions` | string comparison | nothing: the model repeats its code |
+/// | E `digit_sum_steps` | counter starts at 1 | a fresh sample (`resample`) |
+/// | F `alternate_caps` | none (passes) | not repaired |
+@Suite(.tags(.endToEnd, .sandbox, .network)) struct RepairEndToEndTests {
+    static let prompts: [String: String] = {
+        var prompts: [String: String] = [:]
+        let data = FileManager.default.contents(atPath: TestPaths.problems.appendingPathComponent("assay-mini.jsonl").path) ?? Data()
+        for line in JSONLines.split([UInt8](data)) {
+            if let object = try? JSONDecoder().decode(JSONValue.self, from: Data(line.bytes)), let id = object["task_id"]?.stringValue {
+                prompts[id] = object["prompt"]?.stringValue ?? ""
+            }
+        }
+        return prompts
+    }()
+
+    static let completions: [(String, String)] = [
+        ("AssayMini/0", "    # counts the vowels\n    return sum(1 for ch in text.lower() if ch in 'aeiou')\n"),
+        ("AssayMini/1", "    out = ''\n    upper = True\n    for c in text:\n        if c.isalpha():\n            out += c.upper() if upper else c.lower()\n            upper = not upper\n        else:\n            out += c\n    return out\n"),
+        ("AssayMini/4", "    return {}\n"),
+        ("AssayMini/6", "    # sample E: counter starts at one\n    steps = 1\n    while n >= 10:\n        n = sum(int(d) for d in str(n))\n        steps += 1\n    return steps\n"),
+        ("AssayMini/7", "    result = 1\n    for k in range(2, n + 1):\n        result = result * k // math.gcd(result, k)\n    return result\n"),
+        ("AssayMini/20", "    if a == b:\n        return 0\n    return 1 if a > b else -1\n"),
+    ]
+
+    static func fenced(_ code: String) -> JSONValue { .string("The fix:\n```python\n\(code)```\n") }
+    static func same(_ task: String) -> JSONValue {
+        fenced(prompts[task]! + completions.first { $0.0 == task }!.1)
+    }
+
+    static var script: JSONValue {
+        let fixedA = "def vowel_runs(text: str) -> int:\n    count = 0\n    inside = False\n    for ch in text.lower():\n        if ch in 'aeiou':\n            if not inside:\n                count += 1\n            inside = True\n        else:\n            inside = False\n    return count\n"
+        let halfB = "import math\n\ndef smallest_multiple_of_all(n: int) -> int:\n    result = 1\n    for k in range(2, n):\n        result = result * k // math.gcd(result, k)\n    return result\n"
+        let fixedB = "import math\n\ndef smallest_multiple_of_all(n: int) -> int:\n    result = 1\n    for k in range(2, n + 1):\n        result = result * k // math.gcd(result, k)\n    return result\n"
+        let fixedC = "def group_by_length(words):\n    groups = {}\n    for w in words:\n        groups.setdefault(len(w), []).append(w)\n    return groups\n"
+        let fixedE = "def digit_sum_steps(n: int) -> int:\n    steps = 0\n    while n >= 10:\n        n = sum(int(d) for d in str(n))\n        steps += 1\n    return steps\n"
+        return .object([
+            "models": ["fake-coder"],
+            "answers": .array([
+                ["match": "Actual: 5", "responses": [fenced(fixedA)]],
+                ["match": "Actual: 6", "responses": [fenced(fixedB)]],
+                ["match": "A.3 Library Import Error", "responses": [fenced(halfB)]],
+                ["match": "unused parameters: words", "responses": [fenced(fixedC)]],
+                ["match": "sample E: counter starts at one", "responses": [same("AssayMini/6")]],
+                ["match": "def vowel_runs", "responses": [same("AssayMini/0")]],
+                ["match": "def smallest_multiple_of_all", "responses": [same("AssayMini/7")]],
+                ["match": "def group_by_length", "responses": [same("AssayMini/4")]],
+                ["match": "def compare_versions", "responses": [same("AssayMini/20")]],
+                ["match": "def digit_sum_steps", "responses": [same("AssayMini/6"), fenced(fixedE)]],
+            ]),
+        ])
+    }
+
+    @Test func conditionsGiveTheirPredictedGains() async throws {
+        let dir = try TemporaryDirectory()
+        var samples = ""
+        for (task, completion) in Self.completions {
+            let line = try JSONEncoder().encode(JSONValue.object(["task_id": .string(task), "completion": .string(completion)]))
+            samples += String(decoding: line, as: UTF8.self) + "\n"
+        }
+        try Data(samples.utf8).write(to: URL(fileURLWithPath: dir.path("s.jsonl")))
+        let environment = ["ASSAY_HOME": TestPaths.repository.path]
+        let evaluate = try await runProgram(
+            TestPaths.assayBinary, ["evaluate", "--problems", "assay-mini", "--samples", "s.jsonl", "--k", "1", "--quiet", "--out", "eval"],
+            in: dir.url, environment: environment)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+
+        let server = try await FakeModelServer(script: Self.script)
+        defer { server.stop() }
+        func repair(_ condition: String) async throws -> (ProcessResult, [String: JSONValue]) {
+            let result = try await runProgram(TestPaths.assayBinary, [
+                "repair", "--from", "1", "--condition", condition, "--rounds", "2", "--model", "fake-coder", "--base-url", server.baseURL,
+                "--quiet", "--out", condition,
+            ], in: dir.url, environment: environment)
+            let data = FileManager.default.contents(atPath: dir.path("\(condition)/repair.json")) ?? Data()
+            return (result, (try? JSONDecoder().decode(JSONValue.self, from: data).objectValue) ?? [:])
+        }
+
+        // condition → (pass@1 after rounds 0, 1, 2; model calls)
+        let expected: [(String, [Double], Int)] = [
+            ("resample", [1.0 / 6, 2.0 / 6, 2.0 / 6], 5),
+            ("tests", [1.0 / 6, 2.0 / 6, 2.0 / 6], 5),
+            ("taxonomy", [1.0 / 6, 2.0 / 6, 3.0 / 6], 6),
+            ("static", [1.0 / 6, 3.0 / 6, 4.0 / 6], 6),
+        ]
+        var reports: [String: [String: JSONValue]] = [:]
+        for (condition, passAt1, calls) in expected {
+            let (result, report) = try await repair(condition)
+            #expect(result.status == 0, "\(condition): \(result.stderr)")
+            reports[condition] = report
+            let rounds = report["rounds"]?.arrayValue ?? []
+            #expect(rounds.map { $0["pass_at_1"]?.doubleValue ?? -1 } == passAt1, "\(condition): \(result.stdout)")
+            #expect(rounds.last?["calls"]?.intValue == calls, "\(condition)")
+            #expect(report["failed_at_start"]?.intValue == 5)
+            #expect(result.stdout.contains("repair (\(condition)) of run 1: 5 of 6 samples failed at round 0"))
+        }
+
+        // Gains, as the notes define them, for the static condition after 2 rounds.
+        let last = try #require(reports["static"]?["rounds"]?.arrayValue?.last)
+        #expect(abs((last["gain_pp"]?.doubleValue ?? 0) - 50.0) < 1e-9)
+        #expect(abs((last["relative_gain"]?.doubleValue ?? 0) - 3.0) < 1e-9)
+        #expect(abs((last["fix_rate"]?.doubleValue ?? 0) - 0.6) < 1e-9)
+        #expect(reports["static"]?["note"]?.stringValue?.contains("held-out mode") == true)
+        // Transitions: B goes from a missing import to a logic error, then passes.
+        let taxonomyRounds = try #require(reports["taxonomy"]?["rounds"]?.arrayValue)
+        #expect(taxonomyRounds[1]["transitions"]?["library_import_error"]?["functional_minors"]?.intValue == 1
+                || taxonomyRounds[1]["transitions"]?["library_import_error"]?["misunderstanding_and_logic_error"]?.intValue == 1)
+        #expect(taxonomyRounds[2]["transitions"]?.objectValue?.values.compactMap { $0["PASS"]?.intValue }.reduce(0, +) == 1)
+        #expect(taxonomyRounds[1]["stops"]?["repeated_code"]?.intValue == 3)
+
+        // Resume: the same command again asks the server nothing new and reports the same.
+        let before = try server.requests().count
+        let (again, report) = try await repair("static")
+        #expect(again.status == 0 && again.stderr.contains("(resumed)"))
+        #expect(try server.requests().count == before)
+        #expect(report["rounds"] == reports["static"]?["rounds"])
+    }
+}
