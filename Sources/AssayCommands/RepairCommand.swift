@@ -78,6 +78,11 @@ struct RepairCommand: AsyncParsableCommand {
                 "run \(source.id) was made on a problem set with hash \(source.spec.problemSetHash.prefix(12))…, not \(problemSet.source)",
                 hint: "pass the run's problem file with --problems")
         }
+        guard problemSet.format == HumanEvalFormat.format else {
+            throw InputError(
+                "assay repair scores each round with HumanEval's check harness; run \(source.id) is on a \(problemSet.format) problem set",
+                hint: "repair a run on a HumanEval-format problem set (humaneval, assay-mini, or your own file)")
+        }
         let samples = try await database.samples(run: source.id)
         let start = try await database.outcomes(run: source.id)
         guard !samples.isEmpty, samples.allSatisfy({ start[$0.key] != nil }) else {

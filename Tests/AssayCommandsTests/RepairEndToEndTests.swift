@@ -127,4 +127,16 @@ import Testing
         #expect(try server.requests().count == before)
         #expect(report["rounds"] == reports["static"]?["rounds"])
     }
+
+    @Test func unusableSourcesAreRefusedWithAMessage() async throws {
+        let dir = try TemporaryDirectory()
+        let common = ["--condition", "tests", "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--db", "r.sqlite"]
+        let missing = try await runProgram(TestPaths.assayBinary, ["repair", "--from", "7"] + common, in: dir.url)
+        #expect(missing.status == 2 && missing.stderr.contains("error: no run '7' in r.sqlite"))
+        #expect(missing.stderr.contains("hint: give a run id (see the runs table) or latest"))
+        let empty = try await runProgram(TestPaths.assayBinary, ["repair", "--from", "latest"] + common, in: dir.url)
+        #expect(empty.status == 2 && empty.stderr.contains("holds no run to repair"))
+        let badCondition = try await runProgram(TestPaths.assayBinary, ["repair", "--from", "1", "--condition", "magic", "--model", "m"], in: dir.url)
+        #expect(badCondition.status != 0 && badCondition.stderr.contains("--condition must be one of: resample, tests, taxonomy, static"))
+    }
 }
