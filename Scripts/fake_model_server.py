@@ -297,6 +297,7 @@ def main():
     args = parser.parse_args()
     with open(args.script, encoding="utf-8") as f:
         script = json.load(f)
+    ThreadingHTTPServer.request_queue_size = 128  # many clients at once on a loaded machine
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(script, args.log)
