@@ -130,6 +130,29 @@ import Testing
         #expect(try Self.lines(dir.path("base/results.jsonl"))[1]["plus_status"] == nil)
     }
 
+    @Test func outputsBeyondOneExecutionsBudgetAreResumed() async throws {
+        // 2,000 outputs of ~600 bytes (under the digest threshold): 1.2 MB, more than one
+        // execution may send, so both the expected outputs and the check resume mid-split.
+        let dir = try TemporaryDirectory()
+        let plus = (0..<2000).map { "[\($0)]" }.joined(separator: ",")
+        let problem = #"{"task_id":"r/0","prompt":"def h(n):\n","entry_point":"h","canonical_solution":"    return 'x' * 600 + str(n)\n","contract":"","base_input":[[1]],"plus_input":[\#(plus)],"atol":0}"#
+        try Data((problem + "\n").utf8).write(to: URL(fileURLWithPath: dir.path("p.jsonl")))
+        let samples = [
+            #"{"task_id":"r/0","completion":"    return 'x' * 600 + str(n)\n"}"#,
+            #"{"task_id":"r/0","completion":"    return '' if n == 1999 else 'x' * 600 + str(n)\n"}"#,
+        ]
+        try Data((samples.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir.path("s.jsonl")))
+        let result = try await Self.assay(
+            ["evaluate", "--problems", "p.jsonl", "--samples", "s.jsonl", "--out", "out", "--quiet", "--k", "1", "--no-taxonomy"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("expected outputs: 2001 computed"))
+        let rows = try Self.lines(dir.path("out/results.jsonl"))
+        #expect(rows[0]["status"] == .string("passed"))
+        #expect(rows[1]["plus_status"] == .string("fail"))
+        #expect(rows[1]["plus_fail_tests"] == .array([.array([.int(1999)])]))
+        #expect(rows[1]["detail"]?.stringValue?.hasPrefix("plus input #1999: expected 'xxx") == true)
+    }
+
     @Test(.tags(.datasets, .slow), .enabled(if: Datasets.available("HumanEvalPlus-Mini-v0.1.10.jsonl.gz"), Datasets.missing("HumanEvalPlus-Mini-v0.1.10.jsonl.gz")))
     func miniGroundTruthPassesBaseAndPlus() async throws {
         let dir = try TemporaryDirectory()
