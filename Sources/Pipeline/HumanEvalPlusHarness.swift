@@ -225,7 +225,14 @@ public struct HumanEvalPlusHarness: TaskHarness {
                     current = nil
                 case .done(let name, _):
                     guard let index = states.firstIndex(where: { $0.name == name }) else { break lines }
-                    finish(index, states[index].failures.isEmpty ? "pass" : "fail")
+                    // A pass needs an observed output for every input: the sample shares the
+                    // runner's process and could write a `D` line itself.
+                    let count = taskExpected[name]?.outputs.count ?? 0
+                    if states[index].failures.isEmpty && states[index].next != count {
+                        finish(index, "fail", whole: (.noResult, nil, "the split ended after \(states[index].next) of \(count) inputs (a forged or broken result channel)"))
+                    } else {
+                        finish(index, states[index].failures.isEmpty ? "pass" : "fail")
+                    }
                     progressed = true
                     current = nil
                 case .end:

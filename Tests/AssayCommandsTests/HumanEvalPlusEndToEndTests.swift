@@ -130,6 +130,22 @@ import Testing
         #expect(try Self.lines(dir.path("base/results.jsonl"))[1]["plus_status"] == nil)
     }
 
+    @Test func forgedResultLinesDoNotPass() async throws {
+        let dir = try TemporaryDirectory()
+        try Data(Self.problems.utf8).write(to: URL(fileURLWithPath: dir.path("p.jsonl")))
+        // The sample shares the runner's process: it writes "every split done" on the result
+        // channel and leaves before any output was produced.
+        let forger = #"{"task_id":"t/0","completion":"    import os\n    os.write(3, b'D\\tbase\\t3\\nS\\tplus\\nD\\tplus\\t4\\nZ\\n')\n    os._exit(0)\n"}"#
+        try Data((forger + "\n").utf8).write(to: URL(fileURLWithPath: dir.path("s.jsonl")))
+        let result = try await Self.assay(
+            ["evaluate", "--problems", "p.jsonl", "--samples", "s.jsonl", "--out", "out", "--quiet", "--k", "1", "--no-taxonomy"], in: dir)
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try Self.lines(dir.path("out/results.jsonl"))
+        #expect(rows[0]["status"] == .string("no_result"))
+        #expect(rows[0]["base_status"] != .string("pass"))
+        #expect(rows[0]["plus_status"] != .string("pass"))
+    }
+
     @Test func outputsBeyondOneExecutionsBudgetAreResumed() async throws {
         // 2,000 outputs of ~600 bytes (under the digest threshold): 1.2 MB, more than one
         // execution may send, so both the expected outputs and the check resume mid-split.
