@@ -252,7 +252,10 @@ def canonical(x, out, depth=0):
         else:
             out.append(b"f" + _hex_double(x).hex().encode() + b";")
     elif t is _str:
-        encoded = _escape_surrogates(_encode_str(x)[1:-1]).encode("utf-8")
+        try:
+            encoded = _encode_str(x)[1:-1].encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: escaped as in the serialised text
+            encoded = _escape_surrogates(_encode_str(x)[1:-1]).encode("utf-8")
         out.append(b"s%d:" % _len(encoded) + encoded)
     elif x is None:
         out.append(b"N;")
