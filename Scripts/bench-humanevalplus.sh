@@ -104,7 +104,9 @@ fi
 assay_round as_warm --fresh "$@"
 
 # Agreement on samples that fail: HumanEval's original canonical solutions, graded by both tools
-# on HumanEval+ (several of them fail plus inputs). Every task's base and plus status must match.
+# on HumanEval+ (several of them fail plus inputs), evalplus with the time-limit floor and factor
+# of the anchor commit and of Assay (4 s, 4×; PyPI 0.3.1 defaults to a 1 s floor, which under load
+# turns slow-but-correct solutions into failures). Lists every task whose statuses differ.
 he=$(dirname "$dataset")/HumanEval.jsonl.gz
 if [ -z "${ASSAY_BENCH_SKIP_ANCHOR:-}" ] && [ -f "$he" ]; then
   python3 - "$he" "$work/original.jsonl" <<'PY'
@@ -115,7 +117,8 @@ with open(sys.argv[2], "w") as out:
         out.write(json.dumps({"task_id": p["task_id"], "completion": p["canonical_solution"]}) + "\n")
 PY
   XDG_CACHE_HOME="$work/evalplus-cache" HUMANEVAL_OVERRIDE_PATH="$dataset" \
-    "$work/venv/bin/evalplus.evaluate" --dataset humaneval --samples "$work/original.jsonl" --i-just-wanna-run >"$work/ep_orig.log" 2>&1 </dev/null
+    "$work/venv/bin/evalplus.evaluate" --dataset humaneval --samples "$work/original.jsonl" --i-just-wanna-run \
+    --min-time-limit 4 --gt-time-limit-factor 4 >"$work/ep_orig.log" 2>&1 </dev/null
   "$assay" evaluate --problems humanevalplus --samples "$work/original.jsonl" --db "$work/assay.sqlite" --out "$work/as-orig" \
     --quiet --k 1 --no-taxonomy >"$work/as_orig.log" 2>&1
   echo "agreement on HumanEval's original canonical solutions (they fail some HumanEval+ inputs):"
