@@ -105,13 +105,35 @@ public struct ProcessResult: Sendable {
 
 /// Runs a program (absolute path) with arguments, in `directory`, and collects its output.
 /// For end-to-end tests of the built binaries; blocks a Dispatch thread, not the test's task.
+///
+/// Runs of the built binaries go through ``SandboxLoad``: they start sandboxes.
 public func runProgram(
     _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil
 ) async throws -> ProcessResult {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThreadLike {
-            continuation.resume(with: Result { try runProgramBlocking(executable, arguments, in: directory, environment: environment) })
+    try await SandboxLoad.run {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThreadLike {
+                continuation.resume(with: Result { try runProgramBlocking(executable, arguments, in: directory, environment: environment) })
+            }
         }
+    }
+}
+
+/// Bounds how many sandbox-heavy tests run at once in the test process.
+///
+/// swift-testing runs every suite in parallel; on a 2-core machine a dozen suites each starting
+/// warm workers make the host so busy that correct samples hit their wall-clock limits. Tests
+/// that start sandboxes (the built `assay` binary, a `SandboxExecutor`) run their body through
+/// ``run(_:)``; nested calls from inside a body do not wait again.
+public enum SandboxLoad {
+    /// Bodies allowed at once (each may use two sandbox slots).
+    public static let width = 2
+    static let gate = ConcurrencyGate(width)
+    @TaskLocal static var inside = false
+
+    public static func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if inside { return try await body() }
+        return try await gate.run { try await $inside.withValue(true) { try await body() } }
     }
 }
 

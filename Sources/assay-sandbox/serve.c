@@ -426,7 +426,9 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
     close_fd(&req_fd);
     close_fd(&notify_child);
 
-    int64_t deadline = start + limits.wall_ms * 1000000LL;
+    // Until the worker reports the forked child, the deadline is the worker's start-up budget; the
+    // sample's own wall clock starts at the fork (a loaded host must not eat the sample's time).
+    int64_t deadline = start + (int64_t)WORKER_START_MS * 1000000LL;
     int64_t grace = 0; // after a kill: how long we wait for the worker's "exit"
     bool child_ended = false, have_exit = false, supervisor_killed = false;
     int status = 0;
@@ -490,6 +492,8 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
             if (strncmp(text, "pid ", 4) == 0 && nfds == 1 && child_pidfd < 0) {
                 child_pidfd = rfds[0];
                 nfds = 0;
+                start = now_ns();
+                deadline = start + limits.wall_ms * 1000000LL;
             } else if (strncmp(text, "exit ", 5) == 0) {
                 long long st, ut, stt, rss;
                 if (sscanf(text + 5, "%lld %lld %lld %lld", &st, &ut, &stt, &rss) == 4) {

@@ -38,6 +38,10 @@ import Testing
     }
 
     @Test func classifierAgreesWithTheHandLabels() async throws {
+        try await SandboxLoad.run { try await Self.classifyCorpus() }
+    }
+
+    static func classifyCorpus() async throws {
         let (problems, corpus) = try Self.corpus()
         #expect(corpus.count >= 60)
         for leaf in BugSubcategory.allCases {

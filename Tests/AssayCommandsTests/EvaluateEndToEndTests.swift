@@ -68,15 +68,20 @@ import Testing
 
     @Test(.tags(.slow))
     func sigkillThenRerunResumesWithoutRepeatingWork() async throws {
+        try await SandboxLoad.run { try await Self.sigkillThenRerun() }
+    }
+
+    static func sigkillThenRerun() async throws {
         let dir = try TemporaryDirectory()
-        // 40 tasks × 6 samples, each sleeping ~50 ms: long enough to be killed in the middle.
+        // 40 tasks × 6 samples, each sleeping 0.2 s: 24 s of work on 2 slots, so a kill after the
+        // first 40 stored outcomes lands in the middle however slow the machine is.
         var problems = ""
         var samples = ""
         for task in 0..<40 {
             problems += #"{"task_id":"k/\#(task)","prompt":"def f():\n","canonical_solution":"    return \#(task)\n","test":"def check(c):\n    assert c() == \#(task)\n","entry_point":"f"}"# + "\n"
             for sample in 0..<6 {
                 let answer = sample % 3 == 0 ? task + 1 : task
-                samples += #"{"task_id":"k/\#(task)","completion":"    import time\n    time.sleep(0.05)\n    return \#(answer)\n"}"# + "\n"
+                samples += #"{"task_id":"k/\#(task)","completion":"    import time\n    time.sleep(0.2)\n    return \#(answer)\n"}"# + "\n"
             }
         }
         try Data(problems.utf8).write(to: URL(fileURLWithPath: dir.path("p.jsonl")))
@@ -86,7 +91,7 @@ import Testing
         let pid = try spawnProgram(TestPaths.assayBinary, arguments + ["--out", "first"], in: dir.url, stdoutFile: dir.path("first.log"))
         let store = try SQLiteStore(path: dir.path("k.sqlite"))
         var stored = 0
-        for _ in 0..<400 {  // wait until some, not all, outcomes are stored
+        for _ in 0..<3_000 {  // wait (up to a minute) until some, not all, outcomes are stored
             try await Task.sleep(for: .milliseconds(20))
             stored = (try? await store.executionCount(run: 1)) ?? 0
             if stored >= 40 { break }
@@ -97,18 +102,18 @@ import Testing
         let afterKill = try await store.executionCount(run: 1)
         #expect(afterKill > 0 && afterKill < 240, "killed too late or too early: \(afterKill) stored")
 
-        let rerun = try await Self.assay(arguments + ["--out", "second"], in: dir)
+        let rerun = try await assay(arguments + ["--out", "second"], in: dir)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stderr.contains("run 1: resumed; \(afterKill) stored outcomes reused, \(240 - afterKill) executed now"))
         #expect(try await store.executionCount(run: 1) == 240)  // one row per sample: nothing twice
 
-        let clean = try await Self.assay(arguments + ["--out", "clean", "--db", "clean.sqlite"], in: dir)
+        let clean = try await assay(arguments + ["--out", "clean", "--db", "clean.sqlite"], in: dir)
         #expect(clean.status == 0)
-        let resumed = try Self.results(dir, "second").map { [$0["task_id"], $0["sample"], $0["status"]] }
-        let uninterrupted = try Self.results(dir, "clean").map { [$0["task_id"], $0["sample"], $0["status"]] }
+        let resumed = try results(dir, "second").map { [$0["task_id"], $0["sample"], $0["status"]] }
+        let uninterrupted = try results(dir, "clean").map { [$0["task_id"], $0["sample"], $0["status"]] }
         #expect(resumed == uninterrupted)
-        #expect(try Self.summary(dir, "second")["pass_at_k"] == Self.summary(dir, "clean")["pass_at_k"])
-        #expect(try Self.summary(dir, "second")["pass_at_k"]?["1"]?.doubleValue == 4.0 / 6.0)
+        #expect(try summary(dir, "second")["pass_at_k"] == summary(dir, "clean")["pass_at_k"])
+        #expect(try summary(dir, "second")["pass_at_k"]?["1"]?.doubleValue == 4.0 / 6.0)
     }
 
     @Test func badInputIsReportedAndTheRestRuns() async throws {

@@ -214,14 +214,19 @@ import Testing
     }
 
     @Test func unknownModelAndUnreachableServerFailAtOnce() async throws {
+        // The clock starts once this test holds its sandbox turn, not while it waits for it.
+        try await SandboxLoad.run { try await Self.failFast() }
+    }
+
+    static func failFast() async throws {
         let server = try await FakeModelServer(script: ["models": ["fake-coder"]])
         let dir = try TemporaryDirectory()
         let started = ContinuousClock.now
-        let unknown = try await Self.assay(["generate", "--problems", "assay-mini", "--model", "gpt-nope", "--base-url", server.baseURL], in: dir)
+        let unknown = try await assay(["generate", "--problems", "assay-mini", "--model", "gpt-nope", "--base-url", server.baseURL], in: dir)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("error: the server at \(server.baseURL) does not serve model 'gpt-nope'; it serves: fake-coder"))
         server.stop()
-        let gone = try await Self.assay(["run", "--problems", "assay-mini", "--model", "fake-coder", "--base-url", server.baseURL], in: dir)
+        let gone = try await assay(["run", "--problems", "assay-mini", "--model", "fake-coder", "--base-url", server.baseURL], in: dir)
         #expect(gone.status == 2)
         #expect(gone.stderr.contains("error: cannot reach the model server: cannot connect to http://127.0.0.1:\(server.port)"))
         // Not after minutes of retries: three quick probes, then the error (a bound, not a benchmark).

@@ -17,8 +17,6 @@ import Testing
     static let secret = "ASSAY_REDTEAM_SECRET=" + ProgramAssembly.nonce()
     /// Each case gets its own slot (and so its own sandbox uid), far above the slots other suites use.
     static let nextSlot = Mutex(700)
-    /// Timing-sensitive cases (deadlines, fork bombs) must not all share 2 cores at once.
-    static let gate = ConcurrencyGate(3)
     /// Fixtures without limits of their own get a generous wall limit, so that load never turns
     /// an expected verdict into a timeout.
     static let defaults = ExecutionLimits(wallMS: 15_000)
@@ -33,7 +31,7 @@ import Testing
 
     @Test(arguments: cases)
     func attackIsContained(fixture: SandboxFixture, mode: SandboxConfiguration.Mode) async throws {
-        try await Self.gate.run { try await Self.check(fixture, mode) }
+        try await SandboxLoad.run { try await Self.check(fixture, mode) }
     }
 
     static func check(_ fixture: SandboxFixture, _ mode: SandboxConfiguration.Mode) async throws {

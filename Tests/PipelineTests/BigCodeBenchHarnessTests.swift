@@ -33,9 +33,12 @@ import Testing
     ) async throws -> ExecutionOutcome {
         let harness = BigCodeBenchHarness(assembly: assembly)
         let sample = Sample(key: SampleKey(taskID: problem.taskID, index: 0), body: body)
-        let executor = try executor(mode)
-        defer { executor.shutdown() }
-        return try await executor.execute(harness.request(problem: problem, sample: sample, limits: limits))
+        let request = harness.request(problem: problem, sample: sample, limits: limits)
+        return try await SandboxLoad.run {
+            let executor = try executor(mode)
+            defer { executor.shutdown() }
+            return try await executor.execute(request)
+        }
     }
 
     /// A synthetic unittest task (prompt, canonical body, test module).
