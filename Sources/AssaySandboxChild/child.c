@@ -1,10 +1,13 @@
 // See include/assay_sandbox_child.h.
 #include "assay_sandbox_child.h"
 
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int notify_sock = -1; // where the notify socket currently is
@@ -142,4 +146,206 @@ int assay_child_enter(assay_child_config *c) {
     notify_sock = -1;
     if (notify >= 0) close(notify);
     return 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// The warm worker's fork loop
+
+typedef struct {
+    int top;            // the directory being emptied
+    unsigned next_name; // for directories moved up to it
+    unsigned moved;     // directories moved up during this pass
+} wipe_t;
+
+/// Moves the directory `name` (in `dfd`) up to the top as `.assay-deep-N`, never replacing
+/// anything (a sample may have made such names itself).
+static void move_up(wipe_t *w, int dfd, const char *name) {
+    for (int tries = 0; tries < 64; tries++) {
+        char dest[48];
+        snprintf(dest, sizeof dest, ".assay-deep-%u", w->next_name++);
+        if (syscall(SYS_renameat2, dfd, name, w->top, dest, RENAME_NOREPLACE) == 0) {
+            w->moved++;
+            return;
+        }
+        if (errno != EEXIST) return;
+    }
+}
+
+/// Removes every entry below the directory open at `fd` (takes ownership of `fd`), never
+/// following a symlink. Directories deeper than 16 levels are moved up to the top (the
+/// caller's next pass empties them), so at most 17 descriptors are open at once.
+static void empty_dir(wipe_t *w, int fd, int depth) {
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    int dfd = dirfd(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+        if (de->d_type != DT_DIR && (unlinkat(dfd, n, 0) == 0 || errno != EISDIR)) continue;
+        if (unlinkat(dfd, n, AT_REMOVEDIR) == 0 || (errno != ENOTEMPTY && errno != EEXIST)) continue;
+        if (depth >= 16) {
+            move_up(w, dfd, n);
+            continue;
+        }
+        int sub = openat(dfd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) continue;
+        empty_dir(w, sub, depth + 1);
+        (void)!unlinkat(dfd, n, AT_REMOVEDIR);
+    }
+    closedir(d);
+}
+
+/// Empties the directory `path` (which stays). A chain of directories deeper than 16 levels
+/// takes one more pass per 16 levels (a tmpfs of a few thousand inodes at most).
+static void empty_path(const char *path) {
+    wipe_t w = {.top = -1};
+    for (int pass = 0; pass < 1024; pass++) {
+        w.top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (w.top < 0) return;
+        w.moved = 0;
+        int fd = fcntl(w.top, F_DUPFD_CLOEXEC, 0);
+        if (fd >= 0) empty_dir(&w, fd, 0);
+        close(w.top);
+        if (w.moved == 0) return;
+    }
+}
+
+static ssize_t recv_control(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds) {
+    struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int) * 8)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+    ssize_t n;
+    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    *nfds = 0;
+    if (n < 0) return -1;
+    buf[n] = 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
+        int count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (int i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+            if (*nfds < maxfds) fds[(*nfds)++] = fd;
+            else close(fd);
+        }
+    }
+    return n;
+}
+
+static int send_control(int sock, const char *text, int fd) {
+    struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (fd >= 0) {
+        msg.msg_control = u.buf;
+        msg.msg_controllen = sizeof u.buf;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    }
+    ssize_t n;
+    do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : 0;
+}
+
+static int worker_fail(assay_worker_config *w, const char *what) {
+    if (w->error && w->error_len > 0) snprintf(w->error, (size_t)w->error_len, "%s", what);
+    return -1;
+}
+
+int assay_worker_serve(assay_worker_config *w) {
+    if (w->abi != ASSAY_WORKER_ABI) return worker_fail(w, "libAssaySandboxChild: worker ABI mismatch");
+    void (*before)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "PyOS_BeforeFork");
+    void (*after_child)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "PyOS_AfterFork_Child");
+    void (*after_parent)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "PyOS_AfterFork_Parent");
+    if (!before || !after_child || !after_parent)
+        return worker_fail(w, "libAssaySandboxChild: PyOS_BeforeFork/PyOS_AfterFork_* not found (not loaded into CPython?)");
+    int ctl = (int)w->control_fd;
+    static char workdir[4096];
+    for (;;) {
+        char text[512], reply[160];
+        int fds[8], nfds;
+        ssize_t n = recv_control(ctl, text, sizeof text, fds, 8, &nfds);
+        if (n == 0) return 1; // the supervisor closed the control socket
+        if (n < 0) {
+            snprintf(reply, sizeof reply, "control socket: %s", strerror(errno));
+            return worker_fail(w, reply);
+        }
+        long long seq, rl_as, cpu_soft, cpu_hard, fsize, nofile, nproc;
+        if (nfds != 5 || sscanf(text, "run %lld %lld %lld %lld %lld %lld %lld", &seq, &rl_as, &cpu_soft, &cpu_hard, &fsize,
+                                &nofile, &nproc) != 7) {
+            for (int i = 0; i < nfds; i++) close(fds[i]);
+            send_control(ctl, "error bad control message", -1);
+            continue;
+        }
+        // The previous sample's tree has been swept by the supervisor: remove everything it left
+        // in the work dirs' parent (not only its own dir) and in /tmp.
+        empty_path(w->box);
+        if (w->wipe_tmp) empty_path("/tmp");
+        snprintf(workdir, sizeof workdir, "%s/s%lld", w->box, seq);
+
+        before();
+        pid_t pid = fork();
+        int fork_errno = errno;
+        if (pid == 0) {
+            after_child();
+            assay_child_config c = {
+                .abi = ASSAY_CHILD_ABI, .stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), .stdout_fd = fds[1],
+                .stderr_fd = fds[2], .result_fd = fds[3], .request_fd = fds[0], .notify_fd = fds[4], .uid = w->uid,
+                .gid = w->gid, .oom_score_adj = w->oom_score_adj, .rl_as = rl_as, .rl_cpu_soft = cpu_soft,
+                .rl_cpu_hard = cpu_hard, .rl_fsize = fsize, .rl_nofile = nofile, .rl_nproc = nproc,
+                .bpf_len = w->bpf_len, .bpf = w->bpf, .workdir = workdir, .error = w->error, .error_len = w->error_len};
+            if (c.stdin_fd < 0) {
+                notify_sock = (int)c.notify_fd;
+                fail(&c, "opening /dev/null");
+                _exit(125);
+            }
+            if (assay_child_enter(&c) != 0) _exit(125); // reported as "E ..." on the notify socket
+            return 0;
+        }
+        after_parent();
+        for (int i = 0; i < 5; i++) close(fds[i]);
+        if (pid < 0) {
+            snprintf(reply, sizeof reply, "error fork: %s", strerror(fork_errno));
+            send_control(ctl, reply, -1);
+            continue;
+        }
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        int pidfd_errno = errno;
+        if (pidfd >= 0) {
+            snprintf(reply, sizeof reply, "pid %d", (int)pid);
+            send_control(ctl, reply, pidfd);
+            close(pidfd);
+        } else {
+            kill(pid, SIGKILL); // the supervisor cannot watch it: never run it
+        }
+        int status = 0;
+        struct rusage ru;
+        memset(&ru, 0, sizeof ru);
+        while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+        }
+        if (pidfd < 0) {
+            snprintf(reply, sizeof reply, "error pidfd: %s", strerror(pidfd_errno));
+        } else {
+            snprintf(reply, sizeof reply, "exit %d %lld %lld %ld", status,
+                     (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+                     (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
+        }
+        send_control(ctl, reply, -1);
+    }
 }

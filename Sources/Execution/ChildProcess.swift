@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FoundationEssentials
 import Synchronization
 
 /// Errors the sandbox machinery (not the sample) ran into. Never a verdict.
@@ -24,7 +25,11 @@ final class ChildProcess {
     let pid: pid_t
     private(set) var stdinFD: Int32
     let stdoutFD: Int32
+    /// Bytes read but not returned yet start at `readStart`.
     private var readBuffer: [UInt8] = []
+    private var readStart = 0
+    /// One read's worth, allocated once per child process (not per read).
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     private var reaped = false
 
     /// Starts `arguments[0]` (an absolute path) with `environment`.
@@ -100,9 +105,9 @@ final class ChildProcess {
     }()
 
     /// Writes all of `bytes` to the child's stdin.
-    func write(_ bytes: [UInt8]) throws {
-        var offset = 0
+    func write(_ bytes: Data) throws {
         try bytes.withUnsafeBytes { buffer in
+            var offset = 0
             while offset < buffer.count {
                 let n = Glibc.write(stdinFD, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 {
@@ -123,24 +128,35 @@ final class ChildProcess {
 
     /// Reads one `\n`-terminated line from the child's stdout; nil at end of file.
     func readLine() throws -> [UInt8]? {
-        var scanned = 0
+        var scanned = readStart
         while true {
             if let newline = readBuffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(readBuffer[..<newline])
-                readBuffer.removeSubrange(...newline)
+                let line = Array(readBuffer[readStart..<newline])
+                readStart = newline + 1
+                if readStart == readBuffer.count {
+                    readBuffer.removeAll(keepingCapacity: true)
+                    readStart = 0
+                }
                 return line
             }
             scanned = readBuffer.count
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            if readStart > 0 && readStart >= readBuffer.count / 2 {  // keep the unread tail only
+                readBuffer.removeSubrange(..<readStart)
+                scanned -= readStart
+                readStart = 0
+            }
             let n = chunk.withUnsafeMutableBytes { Glibc.read(stdoutFD, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SandboxError("reading from the sandbox failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 {
-                if readBuffer.isEmpty { return nil }
-                defer { readBuffer.removeAll() }
-                return readBuffer
+                if readStart == readBuffer.count { return nil }
+                defer {
+                    readBuffer.removeAll()
+                    readStart = 0
+                }
+                return Array(readBuffer[readStart...])
             }
             readBuffer.append(contentsOf: chunk[0..<n])
         }

@@ -76,24 +76,40 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
     }
 
     public func execute(_ request: SandboxRequest) async throws -> ExecutionOutcome {
-        let response = try await send(request)
+        // The verdict never reads the layers: once they are known, responses skip decoding them.
+        let known = observedLayers.withLock { !$0.isEmpty }
+        let response = try await exchange(request, decoder: known ? Self.decoderSkippingLayers : Self.decoder)
         return try VerdictPolicy.outcome(of: response, request: request)
     }
 
     /// Sends one request and returns the raw response (for diagnostics and `sandbox check`).
     public func send(_ request: SandboxRequest) async throws -> SandboxResponse {
-        let line = try JSONEncoder().encode(request) + Data("\n".utf8)
+        try await exchange(request, decoder: Self.decoder)
+    }
+
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
+    private static let decoderSkippingLayers: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.userInfo[SandboxResponse.skipLayersKey] = true
+        return decoder
+    }()
+    private static let newline = Data("\n".utf8)
+
+    private func exchange(_ request: SandboxRequest, decoder: JSONDecoder) async throws -> SandboxResponse {
+        var line = try Self.encoder.encode(request)
+        line.append(Self.newline)
         let index = await free.acquire()
         defer { free.release(index) }
         let slot = slots[index]
         let configuration = configuration
-        let bytes: [UInt8] = try await withCheckedThrowingContinuation { continuation in
+        let bytes: [UInt8] = try await withCheckedThrowingContinuation { [line] continuation in
             slot.queue.async {
-                continuation.resume(with: Result { try slot.run(Array(line), request: request, configuration: configuration) })
+                continuation.resume(with: Result { try slot.run(line, request: request, configuration: configuration) })
             }
         }
         do {
-            let response = try JSONDecoder().decode(SandboxResponse.self, from: Data(bytes))
+            let response = try SandboxResponse.decode(Data(bytes), decoder: decoder)
             if let layers = response.layers {
                 observedLayers.withLock { observed in
                     if observed.isEmpty { observed = layers.compactMapValues(\.stringValue) }
@@ -132,7 +148,7 @@ private final class Slot: @unchecked Sendable {
         session = nil
     }
 
-    func run(_ line: [UInt8], request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
+    func run(_ line: Data, request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
         switch configuration.mode {
         case .exec: return try runFresh(line, request: request, configuration: configuration)
         case .serve: return try runWarm(line, configuration: configuration, retry: true)
@@ -141,7 +157,7 @@ private final class Slot: @unchecked Sendable {
 
     private static let baseEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
 
-    private func runFresh(_ line: [UInt8], request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
+    private func runFresh(_ line: Data, request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
         let limits = request.limits
         let arguments = [
             configuration.supervisor, "exec",
@@ -167,7 +183,7 @@ private final class Slot: @unchecked Sendable {
         return response
     }
 
-    private func runWarm(_ line: [UInt8], configuration: SandboxConfiguration, retry: Bool) throws -> [UInt8] {
+    private func runWarm(_ line: Data, configuration: SandboxConfiguration, retry: Bool) throws -> [UInt8] {
         if session == nil {
             let arguments = [
                 configuration.supervisor, "serve",

@@ -124,12 +124,14 @@ public enum VerdictPolicy {
         case valid(JSONValue)
     }
 
+    private static let recordDecoder = JSONDecoder()
+
     /// The result channel must hold exactly one JSON object line carrying the request's nonce.
     static func parseRecord(_ text: String?, nonce: String) -> ParsedRecord {
         guard let text, !text.isEmpty else { return .missing }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
         guard lines.count == 1 else { return .invalid("\(lines.count) lines on the result channel (expected one)") }
-        guard let record = try? JSONDecoder().decode(JSONValue.self, from: Data(lines[0].utf8)), case .object = record else {
+        guard let record = try? JSONValue.parse(Data(lines[0].utf8), decoder: recordDecoder), case .object = record else {
             return .invalid("not a JSON object")
         }
         guard record["nonce"]?.stringValue == nonce else { return .invalid("wrong nonce") }

@@ -301,12 +301,13 @@ public final class SQLiteStore: ResultStore, WorkQueue, Sendable {
 }
 
 extension JSONEncoder {
-    /// An encoder with sorted keys, so stored JSON is stable across runs.
-    static var sorted: JSONEncoder {
+    /// An encoder with sorted keys, so stored JSON is stable across runs (made once: it is
+    /// used for every stored record).
+    static let sorted: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 }
 
 extension SQLiteStore {

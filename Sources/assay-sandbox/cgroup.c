@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,28 +78,119 @@ static bool word_in_file(const char *path, const char *word) {
     return false;
 }
 
-static uint64_t read_key(const char *path, const char *key) {
-    char text[4096];
-    if (read_file(path, text, sizeof text) < 0) return 0;
-    size_t klen = strlen(key);
-    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
-        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') return strtoull(line + klen + 1, NULL, 10);
-    return 0;
-}
-
-static uint64_t read_u64(const char *path) {
-    char text[64];
-    if (read_file(path, text, sizeof text) <= 0) return 0;
-    return strtoull(text, NULL, 10);
-}
-
 static int write_knob(const char *dir, const char *knob, const char *value) {
     char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, knob);
     return write_file(path, value);
 }
 
-static int kill_listed(const char *dir, pid_t keep);
+static int kill_listed(const cgroup_t *cg, int which, const char *dir, pid_t keep);
+
+/// Path of a per-sample file of the group (NULL when the controller is not used).
+static const char *file_path(const cgroup_t *cg, int which, char *buf, size_t len) {
+    const char *dir = NULL, *name = NULL;
+    bool v1 = cg->version == 1;
+    switch (which) {
+    case CG_OOM: dir = cg->mem ? cg->mem_dir : NULL, name = v1 ? "memory.oom_control" : "memory.events"; break;
+    case CG_FAILCNT: dir = cg->mem && v1 ? cg->mem_dir : NULL, name = "memory.failcnt"; break;
+    case CG_PEAK: dir = cg->mem ? cg->mem_dir : NULL, name = v1 ? "memory.max_usage_in_bytes" : "memory.peak"; break;
+    case CG_USAGE: dir = cg->mem ? cg->mem_dir : NULL, name = v1 ? "memory.usage_in_bytes" : "memory.current"; break;
+    case CG_LIMIT: dir = cg->mem ? cg->mem_dir : NULL, name = v1 ? "memory.limit_in_bytes" : "memory.max"; break;
+    case CG_PIDS_EVENTS: dir = cg->pids ? cg->pids_dir : NULL, name = "pids.events"; break;
+    case CG_PROCS_MEM: dir = cg->mem_created ? cg->mem_dir : NULL, name = "cgroup.procs"; break;
+    case CG_PROCS_PIDS:
+        dir = cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0 ? cg->pids_dir : NULL, name = "cgroup.procs";
+        break;
+    }
+    if (!dir) return NULL;
+    snprintf(buf, len, "%s/%s", dir, name);
+    return buf;
+}
+
+/// Reads a group file from its start (kept descriptor or path). Returns the length or -1.
+static ssize_t cg_read(const cgroup_t *cg, int which, char *buf, size_t size) {
+    int fd = cg->files_open ? cg->fd[which] : -1;
+    if (fd < 0) {
+        char path[PATH_MAX + 64];
+        if (!file_path(cg, which, path, sizeof path)) return -1;
+        return read_file(path, buf, size);
+    }
+    size_t len = 0;
+    while (len + 1 < size) {
+        ssize_t n = pread(fd, buf + len, size - 1 - len, (off_t)len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    return (ssize_t)len;
+}
+
+static int cg_write(const cgroup_t *cg, int which, const char *text) {
+    int fd = cg->files_open ? cg->fd[which] : -1;
+    if (fd < 0) {
+        char path[PATH_MAX + 64];
+        if (!file_path(cg, which, path, sizeof path)) return -1;
+        return write_file(path, text);
+    }
+    size_t len = strlen(text);
+    ssize_t n;
+    do n = pwrite(fd, text, len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    if ((size_t)n != len) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t cg_read_key(const cgroup_t *cg, int which, const char *key) {
+    char text[4096];
+    if (cg_read(cg, which, text, sizeof text) < 0) return 0;
+    size_t klen = strlen(key);
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (strncmp(line, key, klen) == 0 && line[klen] == ' ') return strtoull(line + klen + 1, NULL, 10);
+    return 0;
+}
+
+static uint64_t cg_read_u64(const cgroup_t *cg, int which) {
+    char text[64];
+    if (cg_read(cg, which, text, sizeof text) <= 0) return 0;
+    return strtoull(text, NULL, 10);
+}
+
+void cgroup_keep_open(cgroup_t *cg) {
+    for (int i = 0; i < CG_NFILES; i++) {
+        char path[PATH_MAX + 64];
+        // Never cgroup.procs: cgroup v1 keeps the pid list it built for an open file (for about
+        // a second) and serves it again on the next read from offset 0, so a sweep re-reading
+        // a kept descriptor would miss the tasks forked since. It is opened per read.
+        if (i == CG_PROCS_MEM || i == CG_PROCS_PIDS) {
+            cg->fd[i] = -1;
+            continue;
+        }
+        int flags = (i == CG_LIMIT ? O_WRONLY : i == CG_FAILCNT || i == CG_PEAK ? O_RDWR : O_RDONLY) | O_CLOEXEC;
+        if (i == CG_PEAK && cg->version == 2) flags = O_RDWR | O_CLOEXEC;
+        cg->fd[i] = file_path(cg, i, path, sizeof path) ? open(path, flags) : -1;
+    }
+    cg->files_open = true;
+}
+
+static void close_files(cgroup_t *cg) {
+    if (!cg->files_open) return;
+    for (int i = 0; i < CG_NFILES; i++)
+        if (cg->fd[i] >= 0) close(cg->fd[i]);
+    cg->files_open = false;
+}
+
+int cgroup_set_memory_limit(cgroup_t *cg, int64_t bytes) {
+    char value[32];
+    if (bytes < 0) snprintf(value, sizeof value, "%s", cg->version == 1 ? "-1" : "max");
+    else snprintf(value, sizeof value, "%lld", (long long)bytes);
+    return cg_write(cg, CG_LIMIT, value);
+}
 
 /// Groups of crashed supervisors ("assay-SLOT-PID-..."): kill what is left in them, remove them.
 static void reap_stale_groups(const char *parent) {
@@ -112,7 +204,7 @@ static void reap_stale_groups(const char *parent) {
         char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", parent, de->d_name);
         for (int i = 0; i < 50 && rmdir(path) < 0 && errno == EBUSY; i++) {
-            kill_listed(path, 0);
+            kill_listed(NULL, -1, path, 0);
             struct timespec ts = {0, 2000000};
             nanosleep(&ts, NULL);
         }
@@ -267,61 +359,47 @@ int cgroup_enter(const cgroup_t *cg, pid_t pid) {
 }
 
 void cgroup_begin_sample(cgroup_t *cg) {
-    char path[PATH_MAX + 32];
     if (cg->mem) {
         if (cg->version == 1) {
-            snprintf(path, sizeof path, "%s/memory.oom_control", cg->mem_dir);
-            cg->oom_kill0 = read_key(path, "oom_kill");
-            write_knob(cg->mem_dir, "memory.max_usage_in_bytes", "0");
-            write_knob(cg->mem_dir, "memory.failcnt", "0");
-            snprintf(path, sizeof path, "%s/memory.usage_in_bytes", cg->mem_dir);
-            cg->usage0 = read_u64(path);
+            cg->oom_kill0 = cg_read_key(cg, CG_OOM, "oom_kill");
+            cg_write(cg, CG_PEAK, "0");
+            cg_write(cg, CG_FAILCNT, "0");
         } else {
-            snprintf(path, sizeof path, "%s/memory.events", cg->mem_dir);
-            cg->oom_kill0 = read_key(path, "oom_kill");
-            write_knob(cg->mem_dir, "memory.peak", "reset"); // 6.12+; ignored elsewhere
-            snprintf(path, sizeof path, "%s/memory.current", cg->mem_dir);
-            cg->usage0 = read_u64(path);
+            cg->oom_kill0 = cg_read_key(cg, CG_OOM, "oom_kill");
+            cg_write(cg, CG_PEAK, "reset"); // 6.12+; ignored elsewhere
         }
+        cg->usage0 = cg_read_u64(cg, CG_USAGE);
     }
-    if (cg->pids) {
-        snprintf(path, sizeof path, "%s/pids.events", cg->pids_dir);
-        cg->pids_max0 = read_key(path, "max");
-    }
+    if (cg->pids) cg->pids_max0 = cg_read_key(cg, CG_PIDS_EVENTS, "max");
 }
 
 void cgroup_read(const cgroup_t *cg, cgroup_stats *st) {
     memset(st, 0, sizeof *st);
-    char path[PATH_MAX + 32];
     if (cg->mem) {
         st->have_memory = true;
-        if (cg->version == 1) {
-            snprintf(path, sizeof path, "%s/memory.oom_control", cg->mem_dir);
-            st->oom_kills = read_key(path, "oom_kill") - cg->oom_kill0;
-            snprintf(path, sizeof path, "%s/memory.failcnt", cg->mem_dir);
-            st->failcnt = read_u64(path);
-            snprintf(path, sizeof path, "%s/memory.max_usage_in_bytes", cg->mem_dir);
-            st->peak_bytes = read_u64(path);
-            st->peak_bytes = st->peak_bytes > cg->usage0 ? st->peak_bytes - cg->usage0 : 0;
-        } else {
-            snprintf(path, sizeof path, "%s/memory.events", cg->mem_dir);
-            st->oom_kills = read_key(path, "oom_kill") - cg->oom_kill0;
-            snprintf(path, sizeof path, "%s/memory.peak", cg->mem_dir);
-            st->peak_bytes = read_u64(path);
-            st->peak_bytes = st->peak_bytes > cg->usage0 ? st->peak_bytes - cg->usage0 : 0;
-        }
+        st->oom_kills = cg_read_key(cg, CG_OOM, "oom_kill") - cg->oom_kill0;
+        if (cg->version == 1) st->failcnt = cg_read_u64(cg, CG_FAILCNT);
+        st->peak_bytes = cg_read_u64(cg, CG_PEAK);
+        st->peak_bytes = st->peak_bytes > cg->usage0 ? st->peak_bytes - cg->usage0 : 0;
     }
     if (cg->pids) {
         st->have_pids = true;
-        snprintf(path, sizeof path, "%s/pids.events", cg->pids_dir);
-        st->pids_max_hits = read_key(path, "max") - cg->pids_max0;
+        st->pids_max_hits = cg_read_key(cg, CG_PIDS_EVENTS, "max") - cg->pids_max0;
     }
 }
 
-static int kill_listed(const char *dir, pid_t keep) {
-    char path[PATH_MAX + 32], text[65536];
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    ssize_t n = read_file(path, text, sizeof text);
+/// SIGKILLs (and SIGCONTs) every task listed in the group's cgroup.procs but `keep`. `which`
+/// names a kept descriptor to read (or -1: read `dir`'s file by path).
+static int kill_listed(const cgroup_t *cg, int which, const char *dir, pid_t keep) {
+    char text[65536];
+    ssize_t n;
+    if (cg && which >= 0) {
+        n = cg_read(cg, which, text, sizeof text);
+    } else {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+        n = read_file(path, text, sizeof text);
+    }
     if (n <= 0) return 0;
     int count = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
@@ -341,8 +419,8 @@ int cgroup_kill_all(const cgroup_t *cg) {
     // Without cgroup.kill (v1): read, kill, repeat until empty (a fork bomb refills it for a while).
     for (int round = 0; round < 2000; round++) {
         int n = 0;
-        if (cg->mem_created) n += kill_listed(cg->mem_dir, cg->keep);
-        if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0) n += kill_listed(cg->pids_dir, cg->keep);
+        if (cg->mem_created) n += kill_listed(cg, CG_PROCS_MEM, cg->mem_dir, cg->keep);
+        if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0) n += kill_listed(cg, CG_PROCS_PIDS, cg->pids_dir, cg->keep);
         total += n;
         if (n == 0) break;
         struct timespec ts = {0, 500000};
@@ -356,7 +434,7 @@ static int remove_group(const char *dir, char *err, size_t errlen) {
     for (int i = 0; i < 2000; i++) {
         if (rmdir(dir) == 0 || errno == ENOENT) return 0;
         if (errno != EBUSY) break;
-        kill_listed(dir, 0);
+        kill_listed(NULL, -1, dir, 0);
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
@@ -368,6 +446,7 @@ int cgroup_destroy(cgroup_t *cg, char *err, size_t errlen) {
     int rc = 0;
     if (errlen) err[0] = 0;
     cg->keep = 0;
+    close_files(cg);
     if (cg->mem_created || cg->pids_created) cgroup_kill_all(cg);
     if (cg->mem_created && remove_group(cg->mem_dir, err, errlen) < 0) rc = -1;
     if (cg->pids_created && strcmp(cg->pids_dir, cg->mem_dir) != 0 && remove_group(cg->pids_dir, err, errlen) < 0) rc = -1;

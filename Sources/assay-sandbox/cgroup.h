@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/// Files of a pooled group kept open (see cgroup_keep_open).
+enum { CG_OOM, CG_FAILCNT, CG_PEAK, CG_USAGE, CG_LIMIT, CG_PIDS_EVENTS, CG_PROCS_MEM, CG_PROCS_PIDS, CG_NFILES };
+
 typedef struct {
     int version;                  // 1 or 2 (0: none usable)
     bool mem, pids;               // controller usable (and, once created, the group exists)
@@ -17,6 +20,9 @@ typedef struct {
     // counters at the start of a sample (pooled groups are reused)
     uint64_t oom_kill0, pids_max0, usage0;
     pid_t keep;                   // a task the sweeps spare (serve: the warm worker lives here)
+    // Pooled groups (serve): the files read or written per sample, opened once (cgroup_keep_open).
+    bool files_open;
+    int fd[CG_NFILES];
 } cgroup_t;
 
 typedef struct {
@@ -40,6 +46,13 @@ void cgroup_read(const cgroup_t *cg, cgroup_stats *st);
 /// SIGKILLs every task in the group(s) but `keep` until only it is left (bounded wait). Returns
 /// the number of tasks seen.
 int cgroup_kill_all(const cgroup_t *cg);
+/// Opens the files that cgroup_begin_sample, cgroup_read and cgroup_set_memory_limit use, once,
+/// for a group reused by many samples: each later access is one pread/pwrite instead of a path
+/// walk, open, read and close (these counter files regenerate their contents on every read from
+/// offset 0). Not `cgroup.procs` (see cgroup.c). Files that cannot be opened stay accessed by path.
+void cgroup_keep_open(cgroup_t *cg);
+/// Sets the memory limit (bytes; < 0: none). Returns 0 or -1 (errno).
+int cgroup_set_memory_limit(cgroup_t *cg, int64_t bytes);
 /// Kills what is left and removes the group(s). Returns 0, or -1 with a message in err.
 int cgroup_destroy(cgroup_t *cg, char *err, size_t errlen);
 /// The `cgroup.procs` path of each controller's group (NULL when unused).

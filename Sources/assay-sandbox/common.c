@@ -198,8 +198,13 @@ void limits_resolve(limits_t *l) {
 }
 
 static rlim_t clamp(int resource, rlim_t want, bool *clamped) {
-    struct rlimit cur;
-    if (getrlimit(resource, &cur) == 0 && cur.rlim_max != RLIM_INFINITY && want > cur.rlim_max) {
+    // The supervisor never changes its own hard limits: read each once (serve asks per request).
+    static struct rlimit cache[RLIM_NLIMITS];
+    static bool cached[RLIM_NLIMITS];
+    if (resource < 0 || resource >= RLIM_NLIMITS) return want;
+    if (!cached[resource]) cached[resource] = getrlimit(resource, &cache[resource]) == 0;
+    struct rlimit cur = cache[resource];
+    if (cached[resource] && cur.rlim_max != RLIM_INFINITY && want > cur.rlim_max) {
         *clamped = true;
         return cur.rlim_max;
     }

@@ -45,6 +45,7 @@ typedef struct {
     char root[PATH_MAX]; // host mount point of the worker's root (or its box without a mount ns)
     bool have_root;
     char error[1024]; // why the worker is not up
+    int64_t cg_limit; // memory limit last written to the sample cgroup (INT64_MIN: none yet)
 } server_t;
 
 static void close_fd(int *fd) {
@@ -376,15 +377,14 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
     // samples: the sample may use `mem` above what is charged now.
     cgroup_begin_sample(&s->cg);
     if (s->cg.mem) {
-        char value[32];
         int64_t mem = cfg->cg_memory > 0 ? cfg->cg_memory : limits.memory_bytes;
-        snprintf(value, sizeof value, "%lld", (long long)(mem > 0 ? mem + (int64_t)s->cg.usage0 : -1));
-        char path[PATH_MAX + 64];
-        snprintf(path, sizeof path, "%s/%s", s->cg.mem_dir, s->cg.version == 1 ? "memory.limit_in_bytes" : "memory.max");
-        if (write_file(path, mem > 0 ? value : (s->cg.version == 1 ? "-1" : "max")) < 0) {
+        int64_t limit = mem > 0 ? mem + (int64_t)s->cg.usage0 : -1;
+        if (limit != s->cg_limit && cgroup_set_memory_limit(&s->cg, limit) < 0) {
+            s->cg_limit = INT64_MIN; // unknown: write it again next time
             outcome_fail(o, "setting the sample's memory limit: %s", strerror(errno));
             goto done;
         }
+        s->cg_limit = limit;
     }
 
     int fds[2];
@@ -638,7 +638,9 @@ int run_serve(const sandbox_config *cfg, const limits_t *defaults) {
         snprintf(name, sizeof name, "assay-%d-%d-serve", cfg->slot, (int)getpid());
         // pids: the sample's tasks plus the worker
         cgroup_create(&s->cg, name, s->layers.wanted[L_CG_MEMORY], s->layers.wanted[L_CG_PIDS], 0, cfg->pids_max + 1);
+        if (s->cg.mem || s->cg.pids) cgroup_keep_open(&s->cg);
     }
+    s->cg_limit = INT64_MIN;
     if (!s->cg.mem) layer_set(&s->layers, L_CG_MEMORY, false, "%s", s->cg.mem_reason[0] ? s->cg.mem_reason : "disabled");
     if (!s->cg.pids) layer_set(&s->layers, L_CG_PIDS, false, "%s", s->cg.pids_reason[0] ? s->cg.pids_reason : "disabled");
     if (!fatal && !worker_start(s)) {

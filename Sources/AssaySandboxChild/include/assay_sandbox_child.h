@@ -1,5 +1,7 @@
-// libAssaySandboxChild: the per-sample confinement the warm worker (Sandboxes/worker.py) applies
-// to each freshly forked child, through ctypes, before any sample code runs.
+// libAssaySandboxChild: the warm worker's fork loop and the per-sample confinement it applies to
+// each freshly forked child before any sample code runs. Sandboxes/worker.py loads it with
+// ctypes (`PyDLL`: the GIL stays held, as in `os.fork`) and calls `assay_worker_serve`, which
+// returns only in a confined child, or when the supervisor closes the control socket.
 //
 // The seccomp program comes precompiled from the supervisor (libseccomp runs there, never
 // here). It is loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER and the listener is sent to the
@@ -42,5 +44,35 @@ typedef struct {
 /// ($self patched) with the listener sent to the supervisor. Returns 0, or -1 with a message in
 /// config->error. Call it in a just-forked, single-threaded child only.
 int assay_child_enter(assay_child_config *config);
+
+#define ASSAY_WORKER_ABI 1
+
+/// The warm worker's constant part; the per-request part comes on the control socket.
+typedef struct {
+    int64_t abi;               // ASSAY_WORKER_ABI
+    int64_t control_fd;        // SOCK_SEQPACKET to the supervisor
+    int64_t uid, gid;          // the children's ids; -1: no uid drop
+    int64_t oom_score_adj;     // of the children; -1001: leave alone
+    int64_t wipe_tmp;          // 1: empty /tmp before each child (a private mount namespace only)
+    int64_t bpf_len;           // as in assay_child_config
+    const void *bpf;
+    const char *box;           // parent of the per-sample work dirs; emptied before each child
+    char *error;               // receives the reason when -1 is returned
+    int64_t error_len;
+} assay_worker_config;
+
+/// The fork loop of the warm worker (Sandboxes/worker.py documents the control messages). Per
+/// "run" message: empty `box` (and /tmp), fork with CPython's own fork protocol
+/// (PyOS_BeforeFork / PyOS_AfterFork_Child / PyOS_AfterFork_Parent, found with dlsym), send the
+/// child's pidfd, wait4 it and report its status and rusage. The parent never returns to
+/// Python between requests: it runs no bytecode and writes few pages, so a child shares almost
+/// everything with it until the child writes.
+///
+/// Returns 0 in a child that has applied assay_child_enter (fds 0–4 wired, cwd its work dir,
+/// uid dropped, limits and seccomp applied): the caller runs the sample and must leave with
+/// _exit. Returns 1 when the supervisor closed the control socket, -1 on an error that stops the
+/// worker (reason in config->error). A child whose set-up fails exits with status 125 itself.
+/// Must be called with the GIL held (ctypes.PyDLL) from the worker's only thread.
+int assay_worker_serve(assay_worker_config *config);
 
 #endif
