@@ -8,6 +8,7 @@
 #
 #   Scripts/bench-enamel.sh [RUNS] [extra assay evaluate flags…]
 #   ASSAY=/path/to/assay Scripts/bench-enamel.sh      # use an existing build (default: swift build)
+#   ASSAY_HOME=/path/to/frozen/checkout …              # data folders (Sandboxes/, Problems/) to use
 #   ASSAY_BENCH_SKIP_REFERENCES=1 Scripts/bench-enamel.sh
 #
 # Anchor figures to compare with (metrics.md §2.10): published eff@1 0.458 / pass@1 0.908 for the
@@ -40,7 +41,7 @@ one() {  # name, flags…
   shift
   local start end
   start=$(date +%s)
-  ASSAY_DATASETS=$datasets ASSAY_HOME=$repo "$ASSAY" evaluate --problems enamel --db "$name.sqlite" --out "$name" --k 1 --quiet "$@" \
+  ASSAY_DATASETS=$datasets ASSAY_HOME=${ASSAY_HOME:-$repo} "$ASSAY" evaluate --problems enamel --db "$name.sqlite" --out "$name" --k 1 --quiet "$@" \
     >"$name.log" 2>&1 || { cat "$name.log" >&2; return 1; }
   end=$(date +%s)
   python3 - "$name/summary.json" "$name" $((end - start)) <<'PY'
