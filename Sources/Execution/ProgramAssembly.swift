@@ -23,10 +23,20 @@ public enum ProgramAssembly {
         return count
     }
 
-    /// A fresh random nonce (128 bits, hex).
+    /// A fresh random nonce (128 bits, 32 hex digits). Two draws from the system generator (each
+    /// one is a `getrandom` call), not one per digit.
     public static func nonce() -> String {
         var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef")
-        return String((0..<32).map { _ in digits[Int(generator.next() % 16)] })
+        var text = ""
+        text.reserveCapacity(32)
+        for _ in 0..<2 {
+            let value = generator.next()
+            for shift in stride(from: 60, through: 0, by: -4) {
+                text.unicodeScalars.append(hexDigits[Int((value >> UInt64(shift)) & 0xF)])
+            }
+        }
+        return text
     }
+
+    private static let hexDigits = Array("0123456789abcdef".unicodeScalars)
 }

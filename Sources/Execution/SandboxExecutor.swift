@@ -57,8 +57,12 @@ public struct SandboxConfiguration: Sendable {
 
 /// Runs requests through the `assay-sandbox` supervisor, `slots` at a time.
 ///
-/// Each slot owns a serial dispatch queue: the blocking pipe I/O and `waitpid` happen there,
-/// never on Swift's cooperative pool (which has only one thread per core).
+/// Each slot owns serial dispatch queues: the blocking pipe I/O and `waitpid` happen there, never
+/// on Swift's cooperative pool (which has only one thread per core). In `serve` mode a slot keeps
+/// up to ``SandboxExecutor/pipelineDepth`` requests in its supervisor: the next request waits
+/// in the supervisor's input while the current sample runs, so the supervisor starts it without
+/// a round trip through Swift (samples still run one at a time per slot, and a sample's wall
+/// clock starts at its fork).
 public final class SandboxExecutor: CodeExecutor, Sendable {
     public let configuration: SandboxConfiguration
     private let slots: [Slot]
@@ -69,10 +73,13 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
     /// from the first response that carried them; empty before any sample ran.
     public var layers: [String: String] { observedLayers.withLock { $0 } }
 
+    /// Requests a warm slot holds at once (the running one and the next).
+    public static let pipelineDepth = 2
+
     public init(configuration: SandboxConfiguration) {
         self.configuration = configuration
         slots = (0..<configuration.slots).map { Slot(index: $0) }
-        free = SlotQueue(count: configuration.slots)
+        free = SlotQueue(count: configuration.slots, depth: configuration.mode == .serve ? Self.pipelineDepth : 1)
     }
 
     public func execute(_ request: SandboxRequest) async throws -> ExecutionOutcome {
@@ -104,8 +111,13 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
         let slot = slots[index]
         let configuration = configuration
         let bytes: [UInt8] = try await withCheckedThrowingContinuation { [line] continuation in
-            slot.queue.async {
-                continuation.resume(with: Result { try slot.run(line, request: request, configuration: configuration) })
+            switch configuration.mode {
+            case .exec:
+                slot.queue.async {
+                    continuation.resume(with: Result { try slot.runFresh(line, request: request, configuration: configuration) })
+                }
+            case .serve:
+                slot.submitWarm(WarmJob(line: line, retry: true, continuation: continuation), configuration: configuration)
             }
         }
         do {
@@ -123,41 +135,62 @@ public final class SandboxExecutor: CodeExecutor, Sendable {
 
     /// Stops every warm worker. Safe to call more than once.
     public func shutdown() {
-        for slot in slots { slot.queue.sync { slot.stop() } }
+        for slot in slots { slot.stop() }
     }
 
     deinit { shutdown() }
 }
 
+/// A request written (or about to be written) to a warm supervisor.
+private struct WarmJob: Sendable {
+    let line: Data
+    /// Whether the job may go to a new supervisor if this one dies before answering.
+    var retry: Bool
+    let continuation: CheckedContinuation<[UInt8], any Error>
+}
+
 /// One execution slot: a serial queue and, in `serve` mode, its warm supervisor.
+///
+/// Warm requests are written on `queue` and their responses read, in the same order, on
+/// `readQueue`: a write never waits for the previous response. `lock` guards `session`,
+/// `generation` (bumped whenever a supervisor is started or given up) and `inflight` (the jobs
+/// written to the current supervisor and not answered yet, oldest first).
 private final class Slot: @unchecked Sendable {
     let index: Int
     let queue: DispatchQueue
-    /// Touched only on `queue`.
+    private let readQueue: DispatchQueue
+    private let lock = Mutex(())
     private var session: ChildProcess?
+    private var generation = 0
+    private var inflight: [WarmJob] = []
 
     init(index: Int) {
         self.index = index
         queue = DispatchQueue(label: "assay.sandbox.slot\(index)")
+        readQueue = DispatchQueue(label: "assay.sandbox.slot\(index).responses")
     }
 
     /// Ends the warm supervisor: EOF on its stdin lets it stop the worker and remove its
-    /// cgroups; it is killed if it takes longer than two seconds.
+    /// cgroups; it is killed if it takes longer than two seconds. Requests still waiting fail.
     func stop() {
-        session?.finish(grace: 2)
-        session = nil
-    }
-
-    func run(_ line: Data, request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
-        switch configuration.mode {
-        case .exec: return try runFresh(line, request: request, configuration: configuration)
-        case .serve: return try runWarm(line, configuration: configuration, retry: true)
+        queue.sync {
+            let (ended, orphans) = lock.withLock { _ -> (ChildProcess?, [WarmJob]) in
+                defer {
+                    session = nil
+                    generation += 1
+                    inflight = []
+                }
+                return (session, inflight)
+            }
+            for job in orphans { job.continuation.resume(throwing: SandboxError("the sandbox of slot \(index) was shut down")) }
+            ended?.finish(grace: 2)
         }
     }
 
     private static let baseEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8"]
 
-    private func runFresh(_ line: Data, request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
+    /// `exec`: one supervisor for this request alone. Runs on `queue`.
+    func runFresh(_ line: Data, request: SandboxRequest, configuration: SandboxConfiguration) throws -> [UInt8] {
         let limits = request.limits
         let arguments = [
             configuration.supervisor, "exec",
@@ -183,47 +216,97 @@ private final class Slot: @unchecked Sendable {
         return response
     }
 
-    private func runWarm(_ line: Data, configuration: SandboxConfiguration, retry: Bool) throws -> [UInt8] {
-        if session == nil {
-            let arguments = [
-                configuration.supervisor, "serve",
-                "--python", configuration.python,
-                "--runner", configuration.sandboxes.appendingPathComponent("runner.py").path,
-                "--worker", configuration.sandboxes.appendingPathComponent("worker.py").path,
-                "--slot", String(configuration.slotBase + index),
-            ] + configuration.extraArguments
-            session = try ChildProcess(arguments: arguments, environment: Self.baseEnvironment + configuration.supervisorEnvironment)
+    /// `serve`: writes the request to the slot's supervisor (started on first use) and queues
+    /// the read of its response.
+    func submitWarm(_ job: WarmJob, configuration: SandboxConfiguration) {
+        queue.async { self.write(job, configuration: configuration) }
+    }
+
+    /// Runs on `queue`.
+    private func write(_ job: WarmJob, configuration: SandboxConfiguration) {
+        let started: Result<(ChildProcess, Int), any Error> = lock.withLock { _ in
+            Result {
+                if session == nil {
+                    let arguments = [
+                        configuration.supervisor, "serve",
+                        "--python", configuration.python,
+                        "--runner", configuration.sandboxes.appendingPathComponent("runner.py").path,
+                        "--worker", configuration.sandboxes.appendingPathComponent("worker.py").path,
+                        "--slot", String(configuration.slotBase + index),
+                    ] + configuration.extraArguments
+                    session = try ChildProcess(arguments: arguments, environment: Self.baseEnvironment + configuration.supervisorEnvironment)
+                    generation += 1
+                }
+                inflight.append(job)
+                return (session!, generation)
+            }
         }
-        guard let session else { throw SandboxError("no sandbox session") }
-        do {
-            try session.write(line)
-            if let response = try session.readLine(), !response.isEmpty { return response }
-            throw SandboxError("the warm sandbox worker of slot \(index) closed its output")
-        } catch {
-            stop()
-            if retry { return try runWarm(line, configuration: configuration, retry: false) }
-            throw error
+        guard case .success(let (process, writtenIn)) = started else {
+            if case .failure(let error) = started { job.continuation.resume(throwing: error) }
+            return
+        }
+        // A failed write shows as the end of the supervisor's output, which the read handles.
+        try? process.write(job.line)
+        readQueue.async { self.readResponse(generation: writtenIn, configuration: configuration) }
+    }
+
+    /// Reads one response for the oldest job written to supervisor `generation`. Runs on
+    /// `readQueue`, once per written job.
+    private func readResponse(generation current: Int, configuration: SandboxConfiguration) {
+        guard let process = lock.withLock({ _ in generation == current ? session : nil }) else {
+            return  // that supervisor was given up; its jobs went elsewhere
+        }
+        if let response = try? process.readLine(), !response.isEmpty {
+            // nil: `stop()` gave the job up meanwhile (and answered it).
+            let job = lock.withLock { _ in generation == current && !inflight.isEmpty ? inflight.removeFirst() : nil }
+            job?.continuation.resume(returning: response)
+            return
+        }
+        // The supervisor died or closed its output: every job written to it goes once to a new one.
+        let (dead, jobs) = lock.withLock { _ -> (ChildProcess?, [WarmJob]) in
+            guard generation == current else { return (nil, []) }
+            defer {
+                session = nil
+                generation += 1
+                inflight = []
+            }
+            return (session, inflight)
+        }
+        dead?.terminate()
+        for var job in jobs {
+            if job.retry {
+                job.retry = false
+                submitWarm(job, configuration: configuration)
+            } else {
+                job.continuation.resume(throwing: SandboxError("the warm sandbox worker of slot \(index) closed its output"))
+            }
         }
     }
 }
 
-/// Free slot indices, handed out in FIFO order to waiting tasks.
+/// Slots with room for another request (`depth` each), handed out in FIFO order to waiting
+/// tasks, the least busy slot first.
 private final class SlotQueue: Sendable {
     private struct State {
-        var free: [Int]
+        var busy: [Int]
         var waiters: [CheckedContinuation<Int, Never>] = []
     }
 
     private let state: Mutex<State>
+    private let depth: Int
 
-    init(count: Int) {
-        state = Mutex(State(free: Array((0..<count).reversed())))
+    init(count: Int, depth: Int) {
+        state = Mutex(State(busy: Array(repeating: 0, count: count)))
+        self.depth = depth
     }
 
     func acquire() async -> Int {
         await withCheckedContinuation { continuation in
             let slot = state.withLock { state -> Int? in
-                if let slot = state.free.popLast() { return slot }
+                if let slot = state.busy.indices.min(by: { state.busy[$0] < state.busy[$1] }), state.busy[slot] < depth {
+                    state.busy[slot] += 1
+                    return slot
+                }
                 state.waiters.append(continuation)
                 return nil
             }
@@ -234,10 +317,10 @@ private final class SlotQueue: Sendable {
     func release(_ slot: Int) {
         let waiter = state.withLock { state -> CheckedContinuation<Int, Never>? in
             if state.waiters.isEmpty {
-                state.free.append(slot)
+                state.busy[slot] -= 1
                 return nil
             }
-            return state.waiters.removeFirst()
+            return state.waiters.removeFirst()  // the slot stays as busy, for this waiter
         }
         waiter?.resume(returning: slot)
     }

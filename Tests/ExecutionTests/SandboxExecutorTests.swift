@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AssayCore
 import AssayTestSupport
 import Execution
@@ -112,6 +115,59 @@ import Testing
         let outcome = try await Self.run("    import sys\n    sys._getframe(1)\n    return x + 1\n", mode)
         #expect(outcome.status == .passed)
         #expect(outcome.tamper.contains("frame:_getframe"))
+    }
+
+    /// A warm slot holds two requests (the running one and the next); when its supervisor dies,
+    /// both go to a new supervisor, and both get their verdict.
+    @Test func requestsOfADeadSupervisorGoToANewOne() async throws {
+        try await SandboxLoad.run {
+            let slot = 650
+            let executor = SandboxExecutor(configuration: SandboxConfiguration(
+                mode: .serve, supervisor: TestPaths.sandboxBinary.path, python: try Interpreter.resolve(),
+                sandboxes: TestPaths.sandboxes, slots: 1, slotBase: slot))
+            defer { executor.shutdown() }
+            func request(_ completion: String, _ id: String) -> SandboxRequest {
+                let (program, end) = ProgramAssembly.humanEval(problem: Self.problem, body: .completion(completion))
+                return SandboxRequest(id: id, kind: "humaneval", program: program, solutionEndLine: end, entryPoint: "f",
+                                      nonce: ProgramAssembly.nonce(), limits: Self.relaxed)
+            }
+            // The first sample sleeps, so that the second one waits in the supervisor's input.
+            let slow = request("    import time\n    time.sleep(2)\n    return x + 1\n", "slow")
+            let next = request("    return x + 1\n", "next")
+            async let first = executor.execute(slow)
+            try await Task.sleep(for: .milliseconds(300))
+            async let second = executor.execute(next)
+            var supervisor: pid_t?
+            for _ in 0..<100 where supervisor == nil {
+                try await Task.sleep(for: .milliseconds(100))
+                supervisor = HostProcesses.supervisor(slot: slot)
+            }
+            let pid = try #require(supervisor, "no supervisor for slot \(slot)")
+            try await Task.sleep(for: .milliseconds(500))  // both requests written
+            kill(pid, SIGKILL)
+            let outcomes = try await [first, second]
+            #expect(outcomes.map(\.status) == [.passed, .passed])
+            #expect(HostProcesses.supervisor(slot: slot) != pid)
+        }
+    }
+}
+
+/// The host's processes, read from /proc.
+enum HostProcesses {
+    /// The `assay-sandbox serve` of a slot, if one runs.
+    static func supervisor(slot: Int) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { continue }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard arguments.count > 1, arguments[0].hasSuffix("assay-sandbox"), arguments[1] == "serve",
+                let index = arguments.firstIndex(of: "--slot"), index + 1 < arguments.count, arguments[index + 1] == String(slot)
+            else { continue }
+            return pid
+        }
+        return nil
     }
 }
 

@@ -71,3 +71,16 @@ import Testing
         }
     }
 }
+
+@Suite struct NonceTests {
+    @Test func noncesAre128BitHexAndDistinct() {
+        let nonces = (0..<2000).map { _ in ProgramAssembly.nonce() }
+        #expect(nonces.allSatisfy { $0.count == 32 && $0.allSatisfy { "0123456789abcdef".contains($0) } })
+        #expect(Set(nonces).count == nonces.count)
+        // Every digit position takes many values (the two 64-bit draws fill all 32 digits).
+        for position in 0..<32 {
+            let digits = Set(nonces.map { Array($0)[position] })
+            #expect(digits.count >= 12, "digit \(position) took only \(digits.count) values")
+        }
+    }
+}
