@@ -71,19 +71,12 @@ extension EvaluateCommand {
             sampleList = SamplesReader.groundTruth(problemSet)
             Console.info("samples: \(sampleList.count) canonical solutions (ground truth)")
         }
-        for issue in issues.prefix(20) { Console.warn(issue.description) }
-        if issues.count > 20 { Console.warn("… and \(issues.count - 20) more input problems") }
+        Console.report(issues)
 
-        guard let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode) else {
-            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        var configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
+        var configuration = try sandbox.configuration()
         configuration.extraArguments += BigCodeBenchHarness.supervisorArguments(sandboxes: configuration.sandboxes)
         let environment = BigCodeBenchHarness.environment()
-        var host = hostFacts()
-        host["sandbox_mode"] = mode.rawValue
-        host["supervisor"] = configuration.supervisor
-        host["jobs"] = String(configuration.slots)
+        let host = runHostFacts(configuration)
         let database = try SQLiteStore(path: store.db)
         let executor = SandboxExecutor(configuration: configuration)
         defer { executor.shutdown() }
@@ -129,8 +122,8 @@ extension EvaluateCommand {
             if result.resumed, result.reused > 0 {
                 Console.info("ground truth: run \(result.run) resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
             }
-            try await recordFacts(of: result, executor: executor, database: database)
-            try failOnInfrastructure(result)
+            try await result.recordFacts(executor: executor, store: database)
+            try Console.failOnInfrastructure(result.infrastructureFailures)
             var byTask: [String: ExecutionOutcome] = [:]
             for (key, outcome) in result.outcomes where key.index == 0 { byTask[key.taskID] = outcome }
             gate = BigCodeBenchGate.report(tasks: taskIDs, outcomes: byTask, probeExclusions: probeExcluded,
@@ -175,8 +168,8 @@ extension EvaluateCommand {
                 if result.resumed {
                     Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
                 }
-                try await recordFacts(of: result, executor: executor, database: database)
-                try failOnInfrastructure(result)
+                try await result.recordFacts(executor: executor, store: database)
+                try Console.failOnInfrastructure(result.infrastructureFailures)
                 scored.append(Scored(assembly: assembly, result: result, spec: spec))
             }
         }
@@ -234,13 +227,11 @@ extension EvaluateCommand {
                                              outcomes: raw.result.outcomes, excluded: excluded)
             try ResultFiles.writeLines(rawLines, to: outDir.appendingPathComponent("results-raw.jsonl"))
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         if primary.result.isComplete, !groundTruth || taskIDs.count == fullSet.problems.count {
-            try await database.finishRun(primary.result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try await database.finishRun(primary.result.run, encoding: summary)
         }
         if let rawSummary, scored[1].result.isComplete {
-            try await database.finishRun(scored[1].result.run, summary: String(decoding: try encoder.encode(rawSummary), as: UTF8.self))
+            try await database.finishRun(scored[1].result.run, encoding: rawSummary)
         }
 
         let label = groundTruth ? "ground truth" : (summary.calibrated == false ? "raw" : "calibrated")
@@ -253,26 +244,5 @@ extension EvaluateCommand {
             Console.warn("\(summary.problemsWithoutSamples) tasks have no samples; pass@k is over the \(summary.nProblems) that do")
         }
         print("wrote \(outDir.path)/results.jsonl\(scored.count > 1 ? ", results-raw.jsonl" : "") and summary.json")
-    }
-
-    /// Reports serial timeout retries and stores the sandbox layers that were active with the run.
-    private func recordFacts(of result: EvaluationResult, executor: SandboxExecutor, database: SQLiteStore) async throws {
-        if result.timeoutRetries.retried > 0 {
-            Console.info("re-ran \(result.timeoutRetries.retried) wall-clock timeouts one at a time: \(result.timeoutRetries.changed) finished within the limit")
-        }
-        let layers = executor.layers
-        if !layers.isEmpty {
-            try await database.mergeHostFacts(Dictionary(uniqueKeysWithValues: layers.map { ("layer.\($0.key)", $0.value) }), run: result.run)
-        }
-    }
-
-    private func failOnInfrastructure(_ result: EvaluationResult) throws {
-        guard !result.infrastructureFailures.isEmpty else { return }
-        let first = result.infrastructureFailures.sorted { $0.key < $1.key }.first!
-        Console.error("""
-            \(result.infrastructureFailures.count) samples could not be executed (first: \(first.key): \(first.value)); \
-            they stay pending: rerun the same command to retry them
-            """)
-        throw ExitCode(1)
     }
 }

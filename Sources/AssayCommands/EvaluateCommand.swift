@@ -77,17 +77,9 @@ struct EvaluateCommand: AsyncParsableCommand {
         if groundTruth == (samples != nil) {
             throw ValidationError("give exactly one of --samples <path> and --ground-truth")
         }
-        _ = try parsedKs()
+        _ = try parseKs(k)
         _ = try bigCodeBench.parsedSplit()
         _ = try bigCodeBench.parsedCalibration()
-    }
-
-    func parsedKs() throws -> [Int] {
-        let values = k.split(separator: ",").map { Int($0.filter { $0 != " " }) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--k must be a comma-separated list of positive integers, e.g. 1,10,100")
-        }
-        return values.map { $0! }
     }
 
     func run() async throws {
@@ -102,7 +94,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     private func evaluate() async throws {
-        let ks = try parsedKs()
+        let ks = try parseKs(k)
         let limits = try sandbox.limits()
         var problemSet = try DatasetCatalog.load(problems, split: try bigCodeBench.parsedSplit())
         if let subset { problemSet = ProblemSubset.apply(try ProblemSubset.ids(from: subset, in: problemSet), to: problemSet) }
@@ -127,22 +119,15 @@ struct EvaluateCommand: AsyncParsableCommand {
             samplesHash = ""
             Console.info("samples: \(sampleList.count) canonical solutions (ground truth)")
         }
-        report(issues)
+        Console.report(issues)
         if problemSet.format == "enamel" {
             return try await evaluateEnamel(
                 problemSet: problemSet, samples: sampleList, oversized: oversized, issues: issues, samplesSource: samplesSource,
                 samplesHash: samplesHash, ks: ks)
         }
 
-        let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode)
-        guard let mode else {
-            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
-        var host = hostFacts()
-        host["sandbox_mode"] = mode.rawValue
-        host["supervisor"] = configuration.supervisor
-        host["jobs"] = String(configuration.slots)
+        let configuration = try sandbox.configuration()
+        let host = runHostFacts(configuration)
 
         let database = try SQLiteStore(path: store.db)
         let executor = SandboxExecutor(configuration: configuration)
@@ -177,13 +162,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         let result = try await pipeline.run(EvaluationPlan(
             problems: problemSet, samples: sampleList, oversized: oversized, spec: spec, fresh: fresh, limits: limits,
             inFlight: configuration.slots * 2, host: host, retryWallTimeouts: !noTimeoutRetry))
-        if result.timeoutRetries.retried > 0 {
-            Console.info("re-ran \(result.timeoutRetries.retried) wall-clock timeouts one at a time: \(result.timeoutRetries.changed) finished within the limit")
-        }
-        let layers = executor.layers
-        if !layers.isEmpty {
-            try await database.mergeHostFacts(Dictionary(uniqueKeysWithValues: layers.map { ("layer.\($0.key)", $0.value) }), run: result.run)
-        }
+        try await result.recordFacts(executor: executor, store: database)
         if result.resumed {
             Console.info("run \(result.run): resumed; \(result.reused) stored outcomes reused, \(result.executedNow) executed now")
         }
@@ -217,31 +196,13 @@ struct EvaluateCommand: AsyncParsableCommand {
         let lines = ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, diagnoses: diagnoses)
         let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(result.run)")
         try ResultFiles.write(lines: lines, summary: summary, to: outDir)
-        if result.isComplete {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try await database.finishRun(result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
-        }
+        if result.isComplete { try await database.finishRun(result.run, encoding: summary) }
 
-        let title = "\(problemSet.name): \(summary.nProblems) problems, \(summary.nSamples) samples (run \(result.run))"
-        print(TerminalTable.render(summary, title: title), terminator: "")
+        print(TerminalTable.render(summary, title: Console.runTitle(problemSet.name, summary, run: result.run)), terminator: "")
         if summary.problemsWithoutSamples > 0 {
             Console.warn("\(summary.problemsWithoutSamples) problems of \(problemSet.name) have no samples; pass@k is over the \(summary.nProblems) that do")
         }
         print("wrote \(outDir.path)/results.jsonl and summary.json")
-        if !result.infrastructureFailures.isEmpty {
-            let first = result.infrastructureFailures.sorted { $0.key < $1.key }.first!
-            Console.error("""
-                \(result.infrastructureFailures.count) samples could not be executed (first: \(first.key): \(first.value)); \
-                they stay pending: rerun the same command to retry them
-                """)
-            throw ExitCode(1)
-        }
-    }
-
-    private func report(_ issues: [InputIssue]) {
-        guard !issues.isEmpty else { return }
-        for issue in issues.prefix(20) { Console.warn(issue.description) }
-        if issues.count > 20 { Console.warn("… and \(issues.count - 20) more input problems") }
+        try Console.failOnInfrastructure(result.infrastructureFailures)
     }
 }

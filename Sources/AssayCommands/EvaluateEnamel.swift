@@ -18,10 +18,7 @@ extension EvaluateCommand {
         }
         let levels = problemSet.problems.first?.extras["input_levels"]?.arrayValue?.count ?? 0
         let settings = try efficiency.settings(memoryMiB: sandbox.memory, levels: levels)
-        guard let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode) else {
-            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let configuration = try SandboxConfiguration.standard(mode: mode, slots: 1, python: sandbox.python)
+        let configuration = try sandbox.configuration(slots: 1)
         let harness = EnamelHarness(settings: settings)
         var specSettings = settings.specSettings
         specSettings["harness"] = harness.name
@@ -32,10 +29,7 @@ extension EvaluateCommand {
             samplesHash: samplesHash, settings: specSettings)
         let counters = TimingHost.instructionCounters()
         let loadAtStart = TimingHost.loadAverage()
-        var host = hostFacts()
-        host["sandbox_mode"] = mode.rawValue
-        host["supervisor"] = configuration.supervisor
-        host["jobs"] = "1"
+        var host = runHostFacts(configuration)
         host["cpu_model"] = TimingHost.cpuModel()
         host["instruction_counts"] = counters
         host["load_at_start"] = loadAtStart.map { String($0) }.joined(separator: " ")
@@ -87,26 +81,14 @@ extension EvaluateCommand {
         let lines = ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, scores: scores)
         let outDir = URL(fileURLWithPath: out ?? "assay-out/run-\(result.run)")
         try ResultFiles.write(lines: lines, summary: summary, to: outDir)
-        if result.isComplete {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try await database.finishRun(result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
-        }
+        if result.isComplete { try await database.finishRun(result.run, encoding: summary) }
 
-        let title = "\(problemSet.name): \(summary.nProblems) problems, \(summary.nSamples) samples (run \(result.run))"
-        print(TerminalTable.render(summary, title: title), terminator: "")
+        print(TerminalTable.render(summary, title: Console.runTitle(problemSet.name, summary, run: result.run)), terminator: "")
         print("  load        \(loadAtStart.map { String($0) }.joined(separator: " ")) at start, \(loadAtEnd.map { String($0) }.joined(separator: " ")) at end")
         if !result.changedTests.isEmpty {
             Console.warn("\(result.changedTests.count) generated test levels differ from an earlier run with the same seed and interpreter (first: \(result.changedTests[0]))")
         }
         print("wrote \(outDir.path)/results.jsonl and summary.json")
-        if !result.infrastructureFailures.isEmpty {
-            let first = result.infrastructureFailures.sorted { $0.key < $1.key }.first!
-            Console.error("""
-                \(result.infrastructureFailures.count) samples could not be timed (first: \(first.key): \(first.value)); \
-                they stay pending: rerun the same command to retry them
-                """)
-            throw ExitCode(1)
-        }
+        try Console.failOnInfrastructure(result.infrastructureFailures, couldNotBe: "timed")
     }
 }

@@ -89,10 +89,7 @@ struct RepairCommand: AsyncParsableCommand {
             throw InputError("run \(source.id) is not complete (some samples have no verdict)", hint: "finish it first: rerun its command")
         }
 
-        guard let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode) else {
-            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let sandboxConfiguration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
+        let sandboxConfiguration = try sandbox.configuration()
         let executor = SandboxExecutor(configuration: sandboxConfiguration)
         defer { executor.shutdown() }
         let analyzer = StaticAnalyzer(executor: executor, concurrency: sandboxConfiguration.slots)
@@ -120,9 +117,7 @@ struct RepairCommand: AsyncParsableCommand {
                 "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS), "memory_bytes": String(limits.memoryBytes),
                 "python": sandboxConfiguration.python,
             ])
-        var host = hostFacts()
-        host["sandbox_mode"] = mode.rawValue
-        let (run, resumed) = try await database.openRun(spec, fresh: fresh, host: host)
+        let (run, resumed) = try await database.openRun(spec, fresh: fresh, host: runHostFacts(sandboxConfiguration))
         try await database.saveSamples(samples, run: run)
         let stored = try await database.outcomes(run: run, round: 0)
         for sample in samples where stored[sample.key] == nil {

@@ -179,14 +179,6 @@ struct ReportCommand: AsyncParsableCommand {
     }
 }
 
-func parseKs(_ text: String) throws -> [Int] {
-    let values = text.split(separator: ",").map { Int($0.filter { $0 != " " }) }
-    guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw ValidationError("--k must be a comma-separated list of positive integers, e.g. 1,10,100")
-    }
-    return values.map { $0! }
-}
-
 // MARK: - assay compare
 
 struct CompareCommand: AsyncParsableCommand {

@@ -57,23 +57,12 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func parsedKs() throws -> [Int] {
-        let values = k.split(separator: ",").map { Int($0.filter { $0 != " " }) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-            throw ValidationError("--k must be a comma-separated list of positive integers, e.g. 1,10,100")
-        }
-        return values.map { $0! }
-    }
-
     private func runPipeline() async throws {
         let started = ContinuousClock.now
-        let ks = try parsedKs()
+        let ks = try parseKs(k)
         let limits = try sandbox.limits()
         let problemSet = try DatasetCatalog.load(problems)
-        guard let mode = SandboxConfiguration.Mode(rawValue: sandbox.sandboxMode) else {
-            throw ValidationError("--sandbox-mode must be one of: \(SandboxConfiguration.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let configuration = try SandboxConfiguration.standard(mode: mode, slots: sandbox.resolvedJobs, python: sandbox.python)
+        let configuration = try sandbox.configuration()
         let prepared = try await modelOptions.prepare(problems: problemSet)
         Console.info("problems: \(problemSet.name) (\(problemSet.problems.count) problems, \(problemSet.source))")
         Console.info("model: \(prepared.description)")
@@ -91,10 +80,7 @@ struct RunCommand: AsyncParsableCommand {
                 "python": configuration.python, "n": String(n), "generation_key": prepared.config.key,
                 "extractor": CodeExtractor.version,
             ])
-        var host = hostFacts()
-        host["sandbox_mode"] = mode.rawValue
-        host["supervisor"] = configuration.supervisor
-        host["jobs"] = String(configuration.slots)
+        let host = runHostFacts(configuration)
 
         let database = try SQLiteStore(path: store.db)
         let executor = SandboxExecutor(configuration: configuration)
@@ -138,14 +124,9 @@ struct RunCommand: AsyncParsableCommand {
             lines: ResultFiles.lines(problemSet: problemSet, samples: result.samples, outcomes: result.outcomes, diagnoses: diagnoses),
             summary: summary, to: outDir)
         try GenerationFiles.write(samples: result.generated, problemSet: problemSet, summary: generation, to: outDir)
-        if result.isComplete {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try await database.finishRun(result.run, summary: String(decoding: try encoder.encode(summary), as: UTF8.self))
-        }
+        if result.isComplete { try await database.finishRun(result.run, encoding: summary) }
 
-        let title = "\(problemSet.name): \(summary.nProblems) problems, \(summary.nSamples) samples (run \(result.run))"
-        print(TerminalTable.render(summary, title: title), terminator: "")
+        print(TerminalTable.render(summary, title: Console.runTitle(problemSet.name, summary, run: result.run)), terminator: "")
         print(generation.terminalLines(), terminator: "")
         print("wrote \(outDir.path)/results.jsonl, summary.json, samples.jsonl, samples.raw.jsonl and generation.json")
         GenerationAdvice.printWarnings(summary: generation)

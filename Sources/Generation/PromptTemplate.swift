@@ -67,12 +67,16 @@ public struct PromptTemplate: Sendable, Hashable {
     }
 
     static func fill(_ template: String, _ problem: Problem) -> String {
-        let values = [
+        fill(template, [
             "prompt": problem.prompt,
             "prompt_stripped": problem.prompt.trimmingCharacters(in: .whitespacesAndNewlines),
             "entry_point": problem.entryPoint,
             "task_id": problem.taskID,
-        ]
+        ])
+    }
+
+    /// Replaces `{name}` placeholders; other braces stay as written. Values are not re-scanned.
+    public static func fill(_ template: String, _ values: [String: String]) -> String {
         var out = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {

@@ -31,26 +31,11 @@ public enum BigCodeBenchFormat {
     ///
     /// The set's hash is the file's SHA-256 plus the split, so the two splits are different sets.
     public static func load(path: String, name: String, split: Split = .complete) throws -> ProblemSet {
-        let bytes = try FileBytes.read(path)
-        let (objects, issues) = JSONLReader.objects(path: path, bytes: bytes)
-        if let issue = issues.first {
-            throw InputError(issue.message, at: issue.location,
-                             hint: "problem files must be valid JSON Lines; fix or re-download the file")
-        }
+        let objects = try JSONLReader.problemObjects(path: path)
         var problems: [Problem] = []
         var seen = Set<String>()
         for object in objects {
-            var values: [String: String] = [:]
-            for key in required {
-                guard let value = object.fields[key] else {
-                    throw InputError("missing field '\(key)'", at: object.location,
-                                     hint: "a BigCodeBench problem needs \(required.joined(separator: ", "))")
-                }
-                guard case .string(let text) = value else {
-                    throw InputError("field '\(key)' must be a string", at: object.location)
-                }
-                values[key] = text
-            }
+            let values = try object.requiredStrings(required, kind: "BigCodeBench")
             let taskID = values["task_id"]!
             guard seen.insert(taskID).inserted else {
                 throw InputError("duplicate task_id '\(taskID)'", at: object.location)

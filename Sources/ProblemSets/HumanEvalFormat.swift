@@ -12,27 +12,13 @@ public enum HumanEvalFormat {
     ///
     /// - Throws: ``InputError`` naming the file and line.
     public static func load(path: String, name: String) throws -> ProblemSet {
-        let bytes = try FileBytes.read(path)
-        let (objects, issues) = JSONLReader.objects(path: path, bytes: bytes)
-        if let issue = issues.first {
-            throw InputError(issue.message, at: issue.location,
-                             hint: "problem files must be valid JSON Lines; fix or re-download the file")
-        }
+        let objects = try JSONLReader.problemObjects(path: path)
         var problems: [Problem] = []
         var seen = Set<String>()
         for object in objects {
+            let values = try object.requiredStrings(required, kind: "HumanEval-format")
             var fields = object.fields
-            var values: [String: String] = [:]
-            for key in required {
-                guard let value = fields.removeValue(forKey: key) else {
-                    throw InputError("missing field '\(key)'", at: object.location,
-                                     hint: "a HumanEval-format problem needs \(required.joined(separator: ", "))")
-                }
-                guard case .string(let text) = value else {
-                    throw InputError("field '\(key)' must be a string", at: object.location)
-                }
-                values[key] = text
-            }
+            for key in required { fields.removeValue(forKey: key) }
             let taskID = values["task_id"]!
             guard seen.insert(taskID).inserted else {
                 throw InputError("duplicate task_id '\(taskID)'", at: object.location)

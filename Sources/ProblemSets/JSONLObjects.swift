@@ -20,7 +20,36 @@ public struct InputIssue: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(location): \(message)" }
 }
 
+extension JSONLObject {
+    /// The string fields `keys` of a problem; a missing or non-string field refuses the file,
+    /// naming this line and what a `kind` problem needs.
+    func requiredStrings(_ keys: [String], kind: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for key in keys {
+            guard let value = fields[key] else {
+                throw InputError("missing field '\(key)'", at: location, hint: "a \(kind) problem needs \(keys.joined(separator: ", "))")
+            }
+            guard case .string(let text) = value else {
+                throw InputError("field '\(key)' must be a string", at: location)
+            }
+            values[key] = text
+        }
+        return values
+    }
+}
+
 enum JSONLReader {
+    /// A problem file's objects. Problem files are the benchmark's definition, so the first bad
+    /// line refuses the whole file.
+    static func problemObjects(path: String) throws -> [JSONLObject] {
+        let (objects, issues) = objects(path: path, bytes: try FileBytes.read(path))
+        if let issue = issues.first {
+            throw InputError(issue.message, at: issue.location,
+                             hint: "problem files must be valid JSON Lines; fix or re-download the file")
+        }
+        return objects
+    }
+
     /// Decodes every line of a JSON Lines file into objects, collecting per-line issues instead
     /// of stopping at the first bad line.
     static func objects(path: String, bytes: [UInt8]) -> (objects: [JSONLObject], issues: [InputIssue]) {

@@ -1,5 +1,6 @@
 public import AssayCore
 public import FoundationEssentials
+import Generation
 
 /// What the critique prompt shows the model, per `assay repair --condition`.
 public enum RepairCondition: String, Sendable, Hashable, Codable, CaseIterable {
@@ -94,28 +95,10 @@ public struct CritiquePrompt: Sendable {
             "static_findings": inputs.findings.isEmpty ? "no findings" : inputs.findings.prefix(10).joined(separator: "\n"),
             "bug_type_clause": condition == .tests ? "" : bugTypeClause,
         ]
-        let text = condition.sections.compactMap { sections[$0].map { Self.fill($0, values) } }.joined(separator: "\n\n")
+        let text = condition.sections.compactMap { sections[$0].map { PromptTemplate.fill($0, values) } }.joined(separator: "\n\n")
         var messages: [ChatMessage] = []
         if let system { messages.append(.system(system)) }
         messages.append(.user(text))
         return messages
-    }
-
-    /// Replaces `{name}` placeholders; other braces stay as written. Values are not re-scanned.
-    static func fill(_ template: String, _ values: [String: String]) -> String {
-        var out = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            let after = rest[rest.index(after: open)...]
-            if let close = after.firstIndex(of: "}"), let value = values[String(after[..<close])] {
-                out += value
-                rest = after[after.index(after: close)...]
-            } else {
-                out += "{"
-                rest = after
-            }
-        }
-        return out + rest
     }
 }
