@@ -17,6 +17,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// Settings of the sandbox's C targets: GNU extensions (`_GNU_SOURCE`), every warning.
+let sandboxCSettings: [CSetting] = [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])]
+
 /// A Swift library target of Assay: shared settings, and its one-paragraph README kept out of the build.
 func module(_ name: String, _ dependencies: [Target.Dependency] = []) -> Target {
     .target(name: name, dependencies: dependencies, exclude: ["README.md"], swiftSettings: swiftSettings)
@@ -101,19 +104,24 @@ let package = Package(
         /// The single-threaded C supervisor that confines one sample (or one warm worker).
         .executableTarget(
             name: "assay-sandbox",
-            dependencies: ["CSeccomp"],
-            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])],
+            dependencies: ["CSeccomp", "AssayUnixMessages"],
+            cSettings: sandboxCSettings,
             linkerSettings: [.linkedLibrary("seccomp")]
         ),
 
         /// The in-process half of the confinement: SIGSYS reporter, guard filter, per-child set-up
-        /// of the warm worker. No libseccomp, no dependencies.
+        /// of the warm worker. No libseccomp; no dependency but `AssayUnixMessages` (linked in).
         .target(
             name: "AssaySandboxChild",
-            cSettings: [.define("_GNU_SOURCE"), .unsafeFlags(["-Wall", "-Wextra", "-Wno-missing-field-initializers"])],
+            dependencies: ["AssayUnixMessages"],
+            cSettings: sandboxCSettings,
             // Pure C: keep the Swift runtime out of the interpreters it is loaded into.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--as-needed"])]
         ),
+
+        /// Messages with descriptors (SCM_RIGHTS) on Unix sockets, for both of the above: linked
+        /// statically into each, its symbols hidden in the library.
+        .target(name: "AssayUnixMessages", cSettings: sandboxCSettings),
 
         // MARK: - System libraries
 

@@ -48,8 +48,22 @@ SWALLOW_KEEP = 4096
 _FRAME_ATTRS = {"_getframe", "f_back", "f_locals", "f_globals", "f_builtins", "tb_frame", "gi_frame",
                 "cr_frame", "ag_frame", "settrace", "setprofile", "excepthook", "_current_frames",
                 "get_referrers", "get_objects", "get_referents"}
-_SCREEN_MODULES = {"gc", "ctypes", "inspect", "atexit", "builtins", "faulthandler"}
+_SCREEN_MODULES = {"gc", "ctypes", "inspect", "atexit", "builtins", "faulthandler", "unittest"}
 _RANK = {"passed": 0, "skipped": 1, "expected_failure": 1, "unexpected_success": 2, "failed": 3, "error": 3}
+
+
+def _load_runner():
+    """The runner.py that loads this kind: the module `runner` in the warm worker, `__main__`
+    when it runs as a script. Its tamper screen and traceback helper serve here too."""
+    for name in ("runner", "__main__"):
+        module = sys.modules.get(name)
+        if hasattr(module, "tamper_findings"):
+            return module
+    raise ImportError("kind_unittest is loaded by runner.py (Sandboxes/PROTOCOL.md, \"Runner kinds\")")
+
+
+_runner = _load_runner()
+_innermost_program_line = _runner._innermost_program_line
 
 
 def _clip(text, limit):
@@ -73,49 +87,8 @@ def _safe_str(exc):
 # Static screen of the sample's own lines (reported as `tamper`, not decisive)
 
 def screen(tree, last_line):
-    found = []
-
-    def note(tag):
-        if tag not in found:
-            found.append(tag)
-
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", None)
-        if line is None or line > last_line:
-            continue
-        if isinstance(node, ast.Attribute):
-            if node.attr in _FRAME_ATTRS:
-                note("frame:" + node.attr)
-            base = node.value.id if isinstance(node.value, ast.Name) else None
-            if node.attr == "_exit" and base == "os":
-                note("os._exit")
-            if node.attr == "exit" and base == "sys":
-                note("sys.exit")
-            if node.attr == "modules" and base == "sys":
-                note("sys.modules")
-            if isinstance(node.ctx, (ast.Store, ast.Del)) and base in ("builtins", "__builtins__", "unittest", "sys"):
-                note("patch:%s.%s" % (base, node.attr))
-            if isinstance(node.ctx, (ast.Store, ast.Del)) and base is not None and base.endswith("TestCase"):
-                note("patch:%s.%s" % (base, node.attr))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            for name in names:
-                root = name.split(".")[0]
-                if root in _SCREEN_MODULES:
-                    note("import:" + root)
-                if root == "unittest":
-                    note("import:unittest")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
-            if node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in ("builtins", "unittest", "sys"):
-                note("%s:%s" % (node.func.id, node.args[0].id))
-        elif isinstance(node, ast.Name):
-            if node.id.startswith("__assay") or node.id == "__builtins__":
-                note("name:" + node.id)
-        elif isinstance(node, ast.FunctionDef) and node.name in ("__eq__", "__ne__", "__bool__"):
-            body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-            if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Constant):
-                note("constant:" + node.name)
-    return found
+    """The runner's tamper screen with this kind's rules (see `tamper_findings` in runner.py)."""
+    return _runner.tamper_findings(tree, last_line, _FRAME_ATTRS, _SCREEN_MODULES, unittest=True)
 
 
 def expected_tests(tree, first_line, class_name):
@@ -429,21 +402,13 @@ def run(request, emit):
             text = "%s: %s" % (type(exc).__name__, _safe_str(exc))
         return _tail(text, TRACEBACK_LIMIT)
 
-    def innermost_line(tb):
-        line = None
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename == filename:
-                line = tb.tb_lineno
-            tb = tb.tb_next
-        return line
-
     # ---- the program: the sample, then the test module ----
     try:
         exec(code, module.__dict__)
         modules[module_name] = module
     except BaseException as exc:
         restore()
-        line = innermost_line(exc.__traceback__)
+        line = _innermost_program_line(exc.__traceback__, filename)
         record.update(error_type=type(exc).__name__, message=_clip(_safe_str(exc), MESSAGE_LIMIT), line=line,
                       in_solution=line is not None and line <= solution_end, traceback=tail_of(exc),
                       wall_s=round(monotonic() - started, 3))

@@ -46,6 +46,7 @@ _FRAME_ATTRS = {"_getframe", "f_back", "f_locals", "f_globals", "f_builtins", "t
                 "excepthook", "_current_frames", "get_referrers", "get_objects", "get_referents"}
 _TAMPER_MODULES = {"gc", "ctypes", "inspect", "atexit", "builtins", "unittest", "faulthandler",
                    "_thread", "threading", "signal", "importlib", "sys"}
+_IMPORT_FINDINGS = _TAMPER_MODULES - {"sys", "signal", "threading", "importlib"}
 
 
 # Every finding of `tamper_findings` needs one of these identifiers somewhere in the program text
@@ -68,34 +69,50 @@ def _may_tamper(program):
     return _SCREEN.search(program) is not None
 
 
-def tamper_findings(tree, last_line):
-    """Names the tricks a sample's own code (lines <= last_line) reaches for."""
+def tamper_findings(tree, last_line, frame_attrs=_FRAME_ATTRS, modules=_IMPORT_FINDINGS, unittest=False):
+    """Names the tricks a sample's own code (lines <= last_line) reaches for: the attributes in
+    `frame_attrs`, imports of `modules`, `os._exit`, `sys.modules`, attribute writes on builtins,
+    unittest and sys, the names `__builtins__` and `__assay*`, constant `__eq__`/`__ne__`/`__bool__`.
+
+    `unittest` (the kind `unittest`, whose tests compare inside the sample's process) adds
+    `sys.exit`, attribute deletions as well as writes, writes on a `...TestCase` name, and
+    `setattr`/`delattr` on builtins, unittest and sys.
+    """
     found = []
 
     def note(tag):
         if tag not in found:
             found.append(tag)
 
+    patch_ctx = (ast.Store, ast.Del) if unittest else ast.Store
     for node in ast.walk(tree):
         line = getattr(node, "lineno", None)
         if line is None or line > last_line:
             continue
         if isinstance(node, ast.Attribute):
-            if node.attr in _FRAME_ATTRS:
+            if node.attr in frame_attrs:
                 note("frame:" + node.attr)
-            if node.attr == "_exit" and isinstance(node.value, ast.Name) and node.value.id == "os":
+            base = node.value.id if isinstance(node.value, ast.Name) else None
+            if node.attr == "_exit" and base == "os":
                 note("os._exit")
-            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+            if unittest and node.attr == "exit" and base == "sys":
+                note("sys.exit")
+            if node.attr == "modules" and base == "sys":
                 note("sys.modules")
-            if isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name) \
-                    and node.value.id in ("builtins", "__builtins__", "unittest", "sys"):
-                note("patch:" + node.value.id + "." + node.attr)
+            if isinstance(node.ctx, patch_ctx) and base in ("builtins", "__builtins__", "unittest", "sys"):
+                note("patch:%s.%s" % (base, node.attr))
+            if unittest and isinstance(node.ctx, patch_ctx) and base is not None and base.endswith("TestCase"):
+                note("patch:%s.%s" % (base, node.attr))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             for name in names:
                 root = name.split(".")[0]
-                if root in _TAMPER_MODULES - {"sys", "signal", "threading", "importlib"}:
+                if root in modules:
                     note("import:" + root)
+        elif unittest and isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("setattr", "delattr"):
+            if node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in ("builtins", "unittest", "sys"):
+                note("%s:%s" % (node.func.id, node.args[0].id))
         elif isinstance(node, ast.Name):
             if node.id.startswith("__assay") or node.id == "__builtins__":
                 note("name:" + node.id)

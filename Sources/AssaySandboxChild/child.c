@@ -1,6 +1,8 @@
 // See include/assay_sandbox_child.h.
 #include "assay_sandbox_child.h"
 
+#include "assay_unix_messages.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,26 +37,6 @@ static int set_limit(int resource, int64_t soft, int64_t hard) {
     if (soft == -1) return 0;
     struct rlimit rl = {soft < 0 ? RLIM_INFINITY : (rlim_t)soft, hard < 0 ? RLIM_INFINITY : (rlim_t)hard};
     return setrlimit(resource, &rl);
-}
-
-static int send_fd(int sock, int fd) {
-    char byte = 'L';
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    ssize_t n;
-    do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n == 1 ? 0 : -1;
 }
 
 int assay_child_enter(assay_child_config *c) {
@@ -138,7 +120,7 @@ int assay_child_enter(assay_child_config *c) {
         if (listener < 0) return fail(c, "loading the seccomp filter");
         // From here on the profile applies: only sendmsg on the notify socket and close are
         // guaranteed (the supervisor adds them when the profile does not mention them).
-        if (send_fd(notify, listener) < 0) return fail(c, "sending the seccomp listener");
+        if (assay_msg_send_fd(notify, listener) < 0) return fail(c, "sending the seccomp listener");
         close(listener);
     } else if (notify >= 0 && send(notify, "O", 1, MSG_NOSIGNAL) != 1) {
         return fail(c, "reporting the set-up");
@@ -214,55 +196,6 @@ static void empty_path(const char *path) {
     }
 }
 
-static ssize_t recv_control(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds) {
-    struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 8)];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    ssize_t n;
-    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    *nfds = 0;
-    if (n < 0) return -1;
-    buf[n] = 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-        int count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        for (int i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-            if (*nfds < maxfds) fds[(*nfds)++] = fd;
-            else close(fd);
-        }
-    }
-    return n;
-}
-
-static int send_control(int sock, const char *text, int fd) {
-    struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        msg.msg_control = u.buf;
-        msg.msg_controllen = sizeof u.buf;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    }
-    ssize_t n;
-    do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -1 : 0;
-}
-
 static int worker_fail(assay_worker_config *w, const char *what) {
     if (w->error && w->error_len > 0) snprintf(w->error, (size_t)w->error_len, "%s", what);
     return -1;
@@ -279,8 +212,8 @@ int assay_worker_serve(assay_worker_config *w) {
     static char workdir[4096];
     for (;;) {
         char text[512], reply[160];
-        int fds[8], nfds;
-        ssize_t n = recv_control(ctl, text, sizeof text, fds, 8, &nfds);
+        int fds[ASSAY_MSG_MAX_FDS], nfds;
+        ssize_t n = assay_msg_recv(ctl, text, sizeof text, fds, ASSAY_MSG_MAX_FDS, &nfds);
         if (n == 0) return 1; // the supervisor closed the control socket
         if (n < 0) {
             snprintf(reply, sizeof reply, "control socket: %s", strerror(errno));
@@ -290,7 +223,7 @@ int assay_worker_serve(assay_worker_config *w) {
         if (nfds != 5 || sscanf(text, "run %lld %lld %lld %lld %lld %lld %lld", &seq, &rl_as, &cpu_soft, &cpu_hard, &fsize,
                                 &nofile, &nproc) != 7) {
             for (int i = 0; i < nfds; i++) close(fds[i]);
-            send_control(ctl, "error bad control message", -1);
+            assay_msg_send(ctl, "error bad control message", NULL, 0);
             continue;
         }
         // The previous sample's tree has been swept by the supervisor: remove everything it left
@@ -322,14 +255,14 @@ int assay_worker_serve(assay_worker_config *w) {
         for (int i = 0; i < 5; i++) close(fds[i]);
         if (pid < 0) {
             snprintf(reply, sizeof reply, "error fork: %s", strerror(fork_errno));
-            send_control(ctl, reply, -1);
+            assay_msg_send(ctl, reply, NULL, 0);
             continue;
         }
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         int pidfd_errno = errno;
         if (pidfd >= 0) {
             snprintf(reply, sizeof reply, "pid %d", (int)pid);
-            send_control(ctl, reply, pidfd);
+            assay_msg_send(ctl, reply, &pidfd, 1);
             close(pidfd);
         } else {
             kill(pid, SIGKILL); // the supervisor cannot watch it: never run it
@@ -346,6 +279,6 @@ int assay_worker_serve(assay_worker_config *w) {
                      (long long)ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
                      (long long)ru.ru_stime.tv_sec * 1000000LL + ru.ru_stime.tv_usec, ru.ru_maxrss);
         }
-        send_control(ctl, reply, -1);
+        assay_msg_send(ctl, reply, NULL, 0);
     }
 }

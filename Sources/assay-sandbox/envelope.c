@@ -26,6 +26,7 @@
 #include <grp.h>
 #include <unistd.h>
 
+#include "assay_unix_messages.h"
 #include "profile.h"
 #include "util.h"
 
@@ -349,26 +350,6 @@ static void setup_namespaces(const envelope_t *e) {
         child_fail(e, ST_REMOUNT_ROOT, -1);
 }
 
-static int send_fd(int sock, int fd) {
-    char byte = 'L';
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-    ssize_t n;
-    do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n == 1 ? 0 : -1;
-}
-
 static _Noreturn void payload_main(envelope_t *e) {
     // init made itself non-dumpable (its /proc entries root-owned); the payload needs its own
     // /proc/self writable for oom_score_adj. The exec recomputes dumpability anyway.
@@ -431,7 +412,7 @@ static _Noreturn void payload_main(envelope_t *e) {
         int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
         if (listener < 0) child_fail(e, ST_SECCOMP, -1);
         // The profile applies from here: sendmsg on notify_fd, close and execve of exe pass.
-        if (send_fd(e->notify_fd, listener) < 0) child_fail(e, ST_SEND_LISTENER, -1);
+        if (assay_msg_send_fd(e->notify_fd, listener) < 0) child_fail(e, ST_SEND_LISTENER, -1);
         close(listener);
     }
     execve(e->exe, e->argv, e->envp);

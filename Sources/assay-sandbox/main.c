@@ -193,15 +193,8 @@ static void default_config(sandbox_config *cfg, limits_t *limits) {
                          .fsize_bytes = 16 << 20, .nofile = 64};
 }
 
-static int cmd_exec(int argc, char **argv) {
-    sandbox_config cfg;
-    limits_t limits;
-    default_config(&cfg, &limits);
-    int rc = parse_options(argc, argv, &cfg, &limits);
-    if (rc >= 0) return rc;
-
-    exec_setup_signals();
-
+/// `exec`: one request on stdin, one response line on stdout.
+static int cmd_exec(const sandbox_config *cfg, limits_t *limits) {
     buf_t req = {0};
     outcome_t o;
     outcome_init(&o);
@@ -214,15 +207,15 @@ static int cmd_exec(int argc, char **argv) {
         outcome_fail(&o, "cannot read the request: %s", strerror(errno));
     } else {
         const char *err = NULL;
-        if (!limits_from_request(req.data, req.len, &limits, &id, &idlen, &err))
+        if (!limits_from_request(req.data, req.len, limits, &id, &idlen, &err))
             outcome_fail(&o, "invalid request: %s", err);
         else
-            run_exec(&cfg, &limits, req.data, req.len, &o);
+            run_exec(cfg, limits, req.data, req.len, &o);
     }
     buf_t line = {0};
     response_json(&line, id, idlen, &o);
     buf_append(&line, "\n", 1);
-    rc = write_all(1, line.data, line.len) < 0 ? 1 : 0;
+    int rc = write_all(1, line.data, line.len) < 0 ? 1 : 0;
     if (rc) fprintf(stderr, PROG ": cannot write the response: %s\n", strerror(errno));
     buf_free(&line);
     buf_free(&req);
@@ -231,23 +224,21 @@ static int cmd_exec(int argc, char **argv) {
     return rc;
 }
 
-static int cmd_serve(int argc, char **argv) {
-    sandbox_config cfg;
-    limits_t limits;
-    default_config(&cfg, &limits);
-    int rc = parse_options(argc, argv, &cfg, &limits);
-    if (rc >= 0) return rc;
-    exec_setup_signals();
-    return run_serve(&cfg, &limits);
-}
-
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "exec") == 0) return cmd_exec(argc - 1, argv + 1);
-    if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 1, argv + 1);
+    bool is_exec = strcmp(argv[1], "exec") == 0;
+    if (is_exec || strcmp(argv[1], "serve") == 0) {
+        sandbox_config cfg;
+        limits_t limits;
+        default_config(&cfg, &limits);
+        int rc = parse_options(argc - 1, argv + 1, &cfg, &limits);
+        if (rc >= 0) return rc;
+        exec_setup_signals();
+        return is_exec ? cmd_exec(&cfg, &limits) : run_serve(&cfg, &limits);
+    }
     if (strcmp(argv[1], "--check") == 0) return profile_check_main(argc - 2, argv + 2, false);
     if (strcmp(argv[1], "--dump") == 0) return profile_check_main(argc - 2, argv + 2, true);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "assay_unix_messages.h"
 #include "cgroup.h"
 #include "envelope.h"
 #include "json.h"
@@ -51,58 +52,6 @@ typedef struct {
 static void close_fd(int *fd) {
     if (*fd >= 0) close(*fd);
     *fd = -1;
-}
-
-// ------------------------------------------------------------------------------------------
-// Control messages
-
-static ssize_t recv_msg(int sock, char *buf, size_t len, int *fds, int maxfds, int *nfds) {
-    struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 8)];
-        struct cmsghdr align;
-    } u;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-    ssize_t n;
-    do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-    while (n < 0 && errno == EINTR);
-    *nfds = 0;
-    if (n < 0) return -1;
-    buf[n] = 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-        int count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-        for (int i = 0; i < count; i++) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-            if (*nfds < maxfds) fds[(*nfds)++] = fd;
-            else close(fd);
-        }
-    }
-    return n;
-}
-
-static int send_msg(int sock, const char *text, const int *fds, int nfds) {
-    struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-    union {
-        char buf[CMSG_SPACE(sizeof(int) * 8)];
-        struct cmsghdr align;
-    } u;
-    memset(&u, 0, sizeof u);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (nfds > 0) {
-        msg.msg_control = u.buf;
-        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-        cm->cmsg_level = SOL_SOCKET;
-        cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
-        memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
-    }
-    ssize_t n;
-    do n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    return n < 0 ? -1 : 0;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -312,8 +261,8 @@ static bool worker_start(server_t *s) {
         }
         if (pf[0].revents & POLLIN) {
             char text[4096];
-            int fds[8], nfds;
-            ssize_t n = recv_msg(s->ctl, text, sizeof text, fds, 8, &nfds);
+            int fds[ASSAY_MSG_MAX_FDS], nfds;
+            ssize_t n = assay_msg_recv(s->ctl, text, sizeof text, fds, ASSAY_MSG_MAX_FDS, &nfds);
             for (int i = 0; i < nfds; i++) close(fds[i]);
             if (n > 6 && strncmp(text, "ready ", 6) == 0) break;
             if (n > 6 && strncmp(text, "fatal ", 6) == 0) {
@@ -415,7 +364,7 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
              (long long)o->applied.cpu_hard, (long long)o->applied.fsize, (long long)o->applied.nofile, nproc);
     int send_fds[5] = {req_fd, out_w, err_w, res_w, notify_child};
     int64_t start = now_ns();
-    if (send_msg(s->ctl, msg, send_fds, 5) < 0) {
+    if (assay_msg_send(s->ctl, msg, send_fds, 5) < 0) {
         outcome_fail(o, "the warm worker died (control socket: %s)", strerror(errno));
         worker_broken = true;
         goto done;
@@ -481,8 +430,8 @@ static void serve_request(server_t *s, const limits_t *limits_in, const char *re
         }
         if (pf[0].revents & POLLIN) {
             char text[4096];
-            int rfds[8], nfds;
-            ssize_t n = recv_msg(s->ctl, text, sizeof text, rfds, 8, &nfds);
+            int rfds[ASSAY_MSG_MAX_FDS], nfds;
+            ssize_t n = assay_msg_recv(s->ctl, text, sizeof text, rfds, ASSAY_MSG_MAX_FDS, &nfds);
             if (n <= 0) {
                 for (int i = 0; i < nfds; i++) close(rfds[i]);
                 outcome_fail(o, "the warm worker died");
