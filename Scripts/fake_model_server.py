@@ -12,6 +12,7 @@ The script (JSON):
     {
       "models": ["fake-coder"],             # anything else gets 404 model_not_found
       "ignore_n": false,                     # true: one choice per request whatever n asks
+      "chunked": false,                      # true: answers in 7-byte chunks with a trailer (Transfer-Encoding: chunked)
       "delay": 0.0,                          # seconds before every answer
       "default": "I cannot help with that.", # answer when no entry matches
       "answers": [
@@ -102,13 +103,24 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_json(self, status, payload, headers=None, raw=None):
         data = raw if raw is not None else json.dumps(payload).encode("utf-8")
+        chunked = bool(self.state.script.get("chunked"))  # as Go servers (Ollama) send long answers
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(data)
+        if chunked:
+            for start in range(0, len(data), 7):
+                piece = data[start:start + 7]
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\nX-Trailer: done\r\n\r\n")
+        else:
+            self.wfile.write(data)
         self.wfile.flush()
 
     def error_payload(self, anthropic, kind, message, param=None, code=None):

@@ -29,7 +29,8 @@ public struct ConnectionFailure: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// HTTP over URLSession (FoundationNetworking on Linux; libcurl underneath, off the cooperative pool).
+/// HTTP: `http://` over a plain socket (``PlainHTTPExchange``), `https://` over URLSession
+/// (FoundationNetworking on Linux; libcurl underneath). Both off the cooperative pool.
 public final class HTTPClient: Sendable {
     private let session: URLSession
 
@@ -50,6 +51,9 @@ public final class HTTPClient: Sendable {
     public func send(
         method: String, url: URL, headers: [String: String], body: Data?, timeout: Double
     ) async throws -> HTTPResponse {
+        if url.scheme?.lowercased() == "http" {
+            return try await sendPlain(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -98,6 +102,35 @@ public final class HTTPClient: Sendable {
         } onCancel: {
             exchange.finish(.failure(CancellationError()))
             handle.task.cancel()
+        }
+    }
+
+    /// `http://`: a plain socket exchange on a thread of its own (see ``PlainHTTPExchange``), under
+    /// the same backstop timer and cancellation as the URLSession path.
+    private func sendPlain(method: String, url: URL, headers: [String: String], body: Data?, timeout: Double) async throws -> HTTPResponse {
+        let exchange = Exchange()
+        let plain = PlainHTTPExchange(method: method, url: url, headers: headers, body: body, timeout: timeout)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                guard exchange.start(continuation) else { return }
+                plain.start { result in
+                    exchange.finish(result.mapError { error in
+                        if let malformed = error as? HTTPResponseParser.Malformed {
+                            return ConnectionFailure(message: "unreadable HTTP answer from \(url.absoluteString): \(malformed)",
+                                                     unreachable: false, timedOut: false)
+                        }
+                        return error
+                    })
+                }
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout + 0.5) {
+                    exchange.finish(.failure(ConnectionFailure(
+                        message: "no answer from \(url.absoluteString) within \(Self.seconds(timeout))", unreachable: false, timedOut: true)))
+                    plain.stop()
+                }
+            }
+        } onCancel: {
+            exchange.finish(.failure(CancellationError()))
+            plain.stop()
         }
     }
 

@@ -1,5 +1,6 @@
 // assay-sandbox: the single-threaded C supervisor that confines untrusted samples.
 // Contract: Sandboxes/PROTOCOL.md. Design, flags and measurements: Sandboxes/README.md.
+#include <sys/syscall.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -225,6 +226,9 @@ static int cmd_exec(const sandbox_config *cfg, limits_t *limits) {
 }
 
 int main(int argc, char **argv) {
+    // Nothing but stdin, stdout and stderr is meant to reach the supervisor: descriptors the
+    // launching process opened without O_CLOEXEC (a model client's sockets) are closed here.
+    syscall(SYS_close_range, 3U, ~0U, 0U);
     if (argc < 2) {
         usage(stderr);
         return 2;

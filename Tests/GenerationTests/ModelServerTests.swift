@@ -113,6 +113,60 @@ import Testing
         #expect(answer.requestBody.contains("\"system\":\"be brief\"") && !answer.requestBody.contains("top_p"))
         #expect(!answer.requestBody.contains("seed"))
     }
+
+    /// Go servers (Ollama) send long answers chunked; every fault is still survived that way.
+    @Test func chunkedAnswersAreRead() async throws {
+        let long = String(repeating: "x = 1\n", count: 2_000)
+        let server = try await FakeModelServer(script: [
+            "models": ["fake-coder"], "chunked": true,
+            "answers": [["match": "long", "responses": [.string(long)]], ["match": "drop", "responses": ["after the drop"]]],
+            "faults": [["kind": "drop", "match": "drop"], ["kind": "429", "match": "long", "retry_after_ms": 10]],
+        ])
+        let model = try client(server)
+        let reply = try await model.send(.chat([.user("long")]), n: 1, seed: 0)
+        #expect(reply.text == long && reply.attempts == 2)
+        let dropped = try await model.send(.chat([.user("drop")]), n: 1, seed: 0)
+        #expect(dropped.text == "after the drop" && dropped.attempts == 2)
+    }
+
+    /// Nothing listens: a clear "cannot connect" error, not a hang.
+    @Test func refusedConnectionIsUnreachable() async throws {
+        let http = HTTPClient(maxConnections: 1)
+        await #expect { _ = try await http.send(method: "GET", url: URL(string: "http://127.0.0.1:9/v1/models")!, headers: [:], body: nil, timeout: 5) }
+            throws: { error in
+                guard let failure = error as? ConnectionFailure else { return false }
+                return failure.unreachable && failure.description.contains("cannot connect to http://127.0.0.1:9")
+            }
+    }
+}
+
+/// The HTTP/1.1 answer reader of the plain-socket path, on hand-made bytes.
+@Suite struct HTTPResponseParserTests {
+    func parse(_ text: String, atEnd: Bool = false) throws -> HTTPResponse? {
+        var parser = HTTPResponseParser()
+        return try parser.parse(Array(text.utf8), atEnd: atEnd)
+    }
+
+    @Test func lengthChunksInterimAndCloseDelimited() throws {
+        let sized = try parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello")
+        #expect(sized?.status == 200 && sized?.body == Data("hello".utf8) && sized?.headers["x-a"] == "1")
+        #expect(try parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel") == nil)  // wait for more
+        let chunked = try parse("HTTP/1.1 429 Too Many\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n")
+        #expect(chunked?.status == 429 && chunked?.body == Data("abcde".utf8))
+        #expect(try parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n") == nil)
+        let interim = try parse("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok")
+        #expect(interim?.status == 201 && interim?.body == Data("ok".utf8))
+        #expect(try parse("HTTP/1.0 200 OK\r\n\r\nuntil close") == nil)
+        #expect(try parse("HTTP/1.0 200 OK\r\n\r\nuntil close", atEnd: true)?.body == Data("until close".utf8))
+    }
+
+    @Test func brokenAnswersAreErrors() {
+        #expect(throws: HTTPResponseParser.Malformed.self) { try parse("SSH-2.0-OpenSSH\r\n\r\n") }
+        #expect(throws: HTTPResponseParser.Malformed.self) { try parse("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n") }
+        #expect(throws: HTTPResponseParser.Malformed.self) { try parse("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", atEnd: true) }
+        #expect(throws: HTTPResponseParser.Malformed.self) { try parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n") }
+        #expect(throws: HTTPResponseParser.Malformed.self) { try parse("HTTP/1.1 200 OK\r\nContent-", atEnd: true) }
+    }
 }
 
 /// The generator with the SQLite ledger: resume never re-asks for a stored answer.
