@@ -144,15 +144,22 @@ struct ReportCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the report as Markdown.")
     var markdown = false
 
-    @Option(name: .long, help: ArgumentHelp("Comma-separated k values for pass@k.", valueName: "k,k,…"))
-    var k: String = "1,10,100"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated k values for pass@k (default: the run's own, else 1,10,100).", valueName: "k,k,…"))
+    var k: String?
 
     @OptionGroup var intervals: IntervalOptions
     @OptionGroup var read: ReadOptions
 
     func validate() throws {
         if json && markdown { throw ValidationError("give at most one of --json and --markdown") }
-        _ = try parseKs(k)
+        if let k { _ = try parseKs(k) }
+    }
+
+    /// `--k`, else the k values the run was scored with (its stored summary), else 1,10,100.
+    private func ks(for data: ReportData) throws -> [Int] {
+        if let k { return try parseKs(k) }
+        let stored = (data.summary?["pass_at_k"]?.objectValue?.keys.compactMap { Int($0) } ?? []).sorted()
+        return stored.isEmpty ? [1, 10, 100] : stored
     }
 
     func run() async throws {
@@ -160,7 +167,7 @@ struct ReportCommand: AsyncParsableCommand {
             let store = try read.store()
             let id = try await store.resolveRun(run)
             let data = try await store.reportData(run: id)
-            let report = try RunReport.make(data, options: ReportOptions(ks: try parseKs(k), bootstrap: try intervals.settings()))
+            let report = try RunReport.make(data, options: ReportOptions(ks: try ks(for: data), bootstrap: try intervals.settings()))
             if let html {
                 let page = try HTMLReport.render(report, data: data, templates: try Resources.templates())
                 try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
