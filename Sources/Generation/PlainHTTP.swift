@@ -76,8 +76,10 @@ final class PlainHTTPExchange: Sendable {
     }
 
     private func request() -> [UInt8] {
-        var target = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { target += "?" + query }
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let path = components?.percentEncodedPath ?? url.path
+        var target = path.isEmpty ? "/" : path
+        if let query = components?.percentEncodedQuery { target += "?" + query }
         var host = url.host ?? "localhost"
         if host.contains(":") { host = "[\(host)]" }
         if let port = url.port { host += ":\(port)" }
