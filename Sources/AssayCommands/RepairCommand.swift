@@ -4,6 +4,7 @@ import AssayCore
 import Execution
 import Foundation
 import Generation
+import Pipeline
 import ProblemSets
 import Reporting
 import Repair
@@ -18,8 +19,9 @@ struct RepairCommand: AsyncParsableCommand {
             Conditions (one per run): resample (no feedback: the original prompt again, a baseline at \
             equal cost), tests (the first failing feedback test and its error), taxonomy (tests plus \
             the diagnosed bug type, its definition and evidence: Dou et al.'s setting), static \
-            (taxonomy plus static-analysis findings). Feedback comes from the docstring examples; \
-            scoring uses all tests. A sample leaves the loop when its code passes the feedback tests, \
+            (taxonomy plus static-analysis findings). Feedback comes from the docstring examples \
+            (HumanEval+: HumanEval's base tests); scoring uses all tests (HumanEval+: the base and plus \
+            inputs, with the HumanEval+ options given to evaluate). A sample leaves the loop when its code passes the feedback tests, \
             repeats an earlier round, or the rounds run out. Rerunning the same command resumes.
             """)
 
@@ -45,6 +47,7 @@ struct RepairCommand: AsyncParsableCommand {
     var quiet = false
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup(title: "HumanEval+ (input/output tasks)") var io: IOOptions
     @OptionGroup var sandbox: SandboxOptions
     @OptionGroup var store: StoreOptions
 
@@ -78,10 +81,11 @@ struct RepairCommand: AsyncParsableCommand {
                 "run \(source.id) was made on a problem set with hash \(source.spec.problemSetHash.prefix(12))…, not \(problemSet.source)",
                 hint: "pass the run's problem file with --problems")
         }
-        guard problemSet.format == HumanEvalFormat.format else {
+        let isPlus = problemSet.format == HumanEvalPlusFormat.format
+        guard problemSet.format == HumanEvalFormat.format || isPlus else {
             throw InputError(
-                "assay repair scores each round with HumanEval's check harness; run \(source.id) is on a \(problemSet.format) problem set",
-                hint: "repair a run on a HumanEval-format problem set (humaneval, assay-mini, or your own file)")
+                "assay repair scores HumanEval-format and HumanEval+ problem sets; run \(source.id) is on a \(problemSet.format) problem set",
+                hint: "repair a run on humaneval, humanevalplus, assay-mini or your own HumanEval-format file")
         }
         let samples = try await database.samples(run: source.id)
         let start = try await database.outcomes(run: source.id)
@@ -93,6 +97,20 @@ struct RepairCommand: AsyncParsableCommand {
         let executor = SandboxExecutor(configuration: sandboxConfiguration)
         defer { executor.shutdown() }
         let analyzer = StaticAnalyzer(executor: executor, concurrency: sandboxConfiguration.slots)
+
+        // HumanEval+: rounds are scored as evaluate scores them (base and plus inputs against the
+        // cached expected outputs), with the same options as the source run.
+        var scorer: HarnessScorer?
+        if isPlus {
+            let expected = try await io.expectedOutputs(
+                problemSet, store: database, executor: executor, python: sandboxConfiguration.python, memoryBytes: limits.memoryBytes,
+                slots: sandboxConfiguration.slots, host: runHostFacts(sandboxConfiguration), quiet: quiet)
+            let harness = HumanEvalPlusHarness(settings: try io.settings(), expected: expected, problems: problemSet)
+            if let used = source.spec.settings["harness"], used != harness.name {
+                Console.warn("run \(source.id) was scored with \(used); its repair rounds are scored with \(harness.name): give evaluate's HumanEval+ options to compare like with like")
+            }
+            scorer = HarnessScorer(harness: harness, executor: executor)
+        }
 
         // Round-0 labels of the source run (computed now if its evaluation skipped them).
         let startDiagnoses = try await DiagnosisStage(store: database, analyzer: analyzer, progress: TerminalProgress(enabled: !quiet))
@@ -116,7 +134,7 @@ struct RepairCommand: AsyncParsableCommand {
                 "critique": critique.hash, "classifier": BugClassifier.version, "extractor": CodeExtractor.version,
                 "wall_ms": String(limits.wallMS), "cpu_ms": String(limits.cpuMS), "memory_bytes": String(limits.memoryBytes),
                 "python": sandboxConfiguration.python,
-            ])
+            ].merging(scorer.map { ["harness": $0.harness.name] } ?? [:]) { first, _ in first })
         let (run, resumed) = try await database.openRun(spec, fresh: fresh, host: runHostFacts(sandboxConfiguration))
         try await database.saveSamples(samples, run: run)
         let stored = try await database.outcomes(run: run, round: 0)
@@ -129,14 +147,14 @@ struct RepairCommand: AsyncParsableCommand {
             model: client, executor: executor, store: database, analyzer: analyzer, critique: critique, generationTemplate: template,
             configuration: RepairLoop.Configuration(
                 condition: condition, rounds: rounds, limits: limits, seed: modelOptions.seed, samplesPerTask: samplesPerTask,
-                concurrency: modelOptions.concurrency),
-            progress: TerminalProgress(enabled: !quiet))
+                concurrency: modelOptions.concurrency, feedback: isPlus ? .baseTests : .docstringExamples),
+            progress: TerminalProgress(enabled: !quiet), scorer: scorer)
         let outcome = try await loop.run(run: run, problems: problemSet.byTaskID, samples: samples, start: start, startDiagnoses: startDiagnoses)
 
         let report = RepairReport.make(
             sourceRun: source.id, repairRun: run, condition: condition.rawValue, maxRounds: rounds,
             problemOrder: problemSet.problems.map(\.taskID), samples: samples, start: start, attempts: outcome.attempts,
-            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks)
+            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks, feedback: isPlus ? .baseTests : .docstringExamples)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let outDir = URL(fileURLWithPath: out ?? "assay-out/repair-\(run)")
@@ -169,5 +187,16 @@ struct RepairCommand: AsyncParsableCommand {
             throw InputError("run \(id) is itself a repair run", hint: "repair the evaluation run it came from")
         }
         return record
+    }
+}
+
+/// A harness (HumanEval+'s) as the repair loop's scorer: a round's code is one sample.
+struct HarnessScorer: RepairScorer {
+    let harness: HumanEvalPlusHarness
+    let executor: any CodeExecutor
+
+    func score(problem: Problem, solution: String, limits: ExecutionLimits) async throws -> ExecutionOutcome {
+        let sample = Sample(key: SampleKey(taskID: problem.taskID, index: 0), body: .solution(solution))
+        return try await harness.evaluate(problem: problem, sample: sample, limits: limits, executor: executor)
     }
 }

@@ -13,8 +13,18 @@ import FoundationEssentials
 /// soon as it arrives and every finished attempt right after its executions, so a rerun resumes
 /// without asking the model again for a stored answer.
 public struct RepairLoop: Sendable {
+    /// Where the feedback tests come from.
+    public enum FeedbackTests: String, Sendable {
+        /// The prompt's docstring examples (HumanEval: the scoring tests stay hidden).
+        case docstringExamples = "docstring examples"
+        /// The problem's own `check` test: for HumanEval+, HumanEval's base tests, while scoring
+        /// runs the base and plus inputs.
+        case baseTests = "HumanEval's base tests"
+    }
+
     public struct Configuration: Sendable {
         public var condition: RepairCondition
+        public var feedback: FeedbackTests
         public var rounds: Int
         public var limits: ExecutionLimits
         /// Base seed of the source samples; sample i of round r asks with `seed + i + r * samplesPerTask`.
@@ -23,8 +33,12 @@ public struct RepairLoop: Sendable {
         /// Samples repaired at once.
         public var concurrency: Int
 
-        public init(condition: RepairCondition, rounds: Int, limits: ExecutionLimits, seed: Int, samplesPerTask: Int, concurrency: Int) {
+        public init(
+            condition: RepairCondition, rounds: Int, limits: ExecutionLimits, seed: Int, samplesPerTask: Int, concurrency: Int,
+            feedback: FeedbackTests = .docstringExamples
+        ) {
             self.condition = condition
+            self.feedback = feedback
             self.rounds = rounds
             self.limits = limits
             self.seed = seed
@@ -42,12 +56,15 @@ public struct RepairLoop: Sendable {
     public let generationTemplate: PromptTemplate
     public let configuration: Configuration
     public let progress: (any ProgressReporting)?
+    /// Scores a round's code; nil: HumanEval's `check` harness on the problem's test.
+    public let scorer: (any RepairScorer)?
 
     public init(
         model: any ChatModel, executor: any CodeExecutor, store: any RepairStore & DiagnosisStore, analyzer: StaticAnalyzer,
         critique: CritiquePrompt, generationTemplate: PromptTemplate, configuration: Configuration,
-        progress: (any ProgressReporting)? = nil
+        progress: (any ProgressReporting)? = nil, scorer: (any RepairScorer)? = nil
     ) {
+        self.scorer = scorer
         self.model = model
         self.executor = executor
         self.store = store
@@ -79,13 +96,15 @@ public struct RepairLoop: Sendable {
         var findings: [Int: [SampleKey: SampleDiagnosis]] = [0: startDiagnoses]
         var failures: [SampleKey: String] = [:]
 
-        // Feedback tests per task: the docstring examples, when the reference solution passes them.
+        // Feedback tests per task (docstring examples or the base tests), when the reference solution passes them.
         let failing = samples.filter { start[$0.key]?.status.isPass != true && problems[$0.taskID] != nil }
         var visible: [String: Problem] = [:]
         var oracle: [String] = []
         for taskID in Set(failing.map(\.taskID)).sorted() {
             let problem = problems[taskID]!
-            if let candidate = VisibleTests.feedbackProblem(for: problem),
+            let feedbackProblem = configuration.feedback == .baseTests
+                ? (problem.test.trimmingWhitespace().isEmpty ? nil : problem) : VisibleTests.feedbackProblem(for: problem)
+            if let candidate = feedbackProblem,
                 try await execute(candidate, solution: problem.prompt + problem.canonicalSolution).status.isPass
             {
                 visible[taskID] = candidate
@@ -247,7 +266,12 @@ public struct RepairLoop: Sendable {
             attempt.scoringStatus = outcome.status
             try await store.recordOutcome(outcome, for: sample.key, run: run, round: round)
         } else {
-            let scoring = try await execute(problem, solution: code)
+            let scoring: ExecutionOutcome
+            if let scorer {
+                scoring = try await scorer.score(problem: problem, solution: code, limits: configuration.limits)
+            } else {
+                scoring = try await execute(problem, solution: code)
+            }
             try await store.recordOutcome(scoring, for: sample.key, run: run, round: round)
             attempt.scoringStatus = scoring.status
             attempt.executions += 1
@@ -275,7 +299,7 @@ public struct RepairLoop: Sendable {
 
     // MARK: Helpers
 
-    /// Runs `solution` (a whole program without tests) against `problem`'s test in the sandbox.
+    /// Runs `solution` (a whole program without tests) against `problem`'s `check` test in the sandbox.
     private func execute(_ problem: Problem, solution: String) async throws -> ExecutionOutcome {
         let (program, end) = ProgramAssembly.humanEval(problem: problem, body: .solution(solution))
         return try await executor.execute(SandboxRequest(
@@ -323,4 +347,10 @@ public struct RepairLoop: Sendable {
             return results
         }
     }
+}
+
+/// Scores one round's code on the benchmark's tests (HumanEval+: base and plus inputs, compared
+/// outside the sandbox), for problem sets whose harness is not HumanEval's `check`.
+public protocol RepairScorer: Sendable {
+    func score(problem: Problem, solution: String, limits: ExecutionLimits) async throws -> ExecutionOutcome
 }

@@ -60,7 +60,7 @@ public struct RepairReport: Sendable, Codable, Equatable {
     public static func make(
         sourceRun: Int64, repairRun: Int64, condition: String, maxRounds: Int, problemOrder: [String], samples: [Sample],
         start: [SampleKey: ExecutionOutcome], attempts: [RepairAttempt], labels: [Int: [SampleKey: String]],
-        oracleFeedbackTasks: [String]
+        oracleFeedbackTasks: [String], feedback: RepairLoop.FeedbackTests = .docstringExamples
     ) -> RepairReport {
         var byKey: [SampleKey: [Int: RepairAttempt]] = [:]
         for attempt in attempts { byKey[attempt.key, default: [:]][attempt.round] = attempt }
@@ -126,9 +126,10 @@ public struct RepairReport: Sendable, Codable, Equatable {
                 tokensOut: cumulative.tokensOut, executions: cumulative.executions, cpuSeconds: (cumulative.cpu * 1e6).rounded() / 1e6,
                 transitions: transitions, stops: stops))
         }
+        let scoring = feedback == .baseTests ? "scoring on the base and plus inputs" : "scoring on all tests"
         let note = oracleFeedbackTasks.isEmpty
-            ? "held-out mode: feedback from the visible tests (docstring examples), scoring on all tests"
-            : "feedback from the visible tests (docstring examples), except \(oracleFeedbackTasks.count) tasks without usable examples, "
+            ? "held-out mode: feedback from the visible tests (\(feedback.rawValue)), \(scoring)"
+            : "feedback from the visible tests (\(feedback.rawValue)), except \(oracleFeedbackTasks.count) tasks without usable \(feedback == .baseTests ? "base tests" : "examples"), "
                 + "whose feedback came from the scoring tests (oracle feedback)"
         return RepairReport(
             sourceRun: sourceRun, repairRun: repairRun, condition: condition, rounds: rounds, samples: samples.count,

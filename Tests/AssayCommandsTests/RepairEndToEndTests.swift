@@ -128,6 +128,58 @@ import Testing
         #expect(report["rounds"] == reports["static"]?["rounds"])
     }
 
+    /// HumanEval+: feedback from HumanEval's base tests (the problem's `check`), scoring on the
+    /// base and plus inputs. A sample that special-cases the base inputs passes its feedback at
+    /// round 0, so it is never repaired and counts as false confidence; a wrong formula is fixed
+    /// from the failing base test's actual value and then passes plus too.
+    @Test func humanEvalPlusRunsAreRepairedOnBaseTestsAndScoredOnPlus() async throws {
+        let dir = try TemporaryDirectory()
+        let problem: JSONValue = [
+            "task_id": "t/0", "prompt": "def f(x):\n    \"\"\"Twice x.\"\"\"\n", "entry_point": "f",
+            "canonical_solution": "    return x * 2\n", "contract": "", "atol": 0,
+            "base_input": [[1], [2], [3]], "plus_input": [[10], [-5], [1000]],
+            "test": "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 4\n    assert candidate(3) == 6\n",
+        ]
+        try (JSONEncoder().encode(problem) + Data("\n".utf8)).write(to: URL(fileURLWithPath: dir.path("p.jsonl")))
+        var samples = ""
+        for completion in ["    return {1: 2, 2: 4, 3: 6}.get(x, 0)\n", "    return x + 2  # plus two\n"] {
+            let line = try JSONEncoder().encode(JSONValue.object(["task_id": "t/0", "completion": .string(completion)]))
+            samples += String(decoding: line, as: UTF8.self) + "\n"
+        }
+        try Data(samples.utf8).write(to: URL(fileURLWithPath: dir.path("s.jsonl")))
+        let io = ["--min-time-limit", "0.5"]
+        let evaluate = try await runProgram(
+            TestPaths.assayBinary, ["evaluate", "--problems", "p.jsonl", "--samples", "s.jsonl", "--k", "1", "--quiet", "--out", "eval"] + io,
+            in: dir.url)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+
+        let server = try await FakeModelServer(script: [
+            "models": ["fake-coder"],
+            "answers": [["match": "Actual: 3", "responses": [Self.fenced("def f(x):\n    return x * 2\n")]],
+                        ["match": "plus two", "responses": [Self.fenced("def f(x):\n    return x + 2  # plus two\n")]]],
+        ])
+        defer { server.stop() }
+        let result = try await runProgram(TestPaths.assayBinary, [
+            "repair", "--from", "1", "--problems", "p.jsonl", "--condition", "tests", "--rounds", "2", "--model", "fake-coder",
+            "--base-url", server.baseURL, "--quiet", "--out", "r",
+        ] + io, in: dir.url)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stderr.contains("warning"), "\(result.stderr)")
+        let data = try #require(FileManager.default.contents(atPath: dir.path("r/repair.json")))
+        let report = try #require(try JSONDecoder().decode(JSONValue.self, from: data).objectValue)
+        let rounds = report["rounds"]?.arrayValue ?? []
+        #expect(rounds.map { $0["pass_at_1"]?.doubleValue ?? -1 } == [0, 0.5, 0.5], "\(result.stdout)")
+        #expect(rounds.first?["false_confidence"]?.intValue == 1, "\(result.stdout)")
+        #expect(rounds.last?["calls"]?.intValue == 1)
+        #expect(report["note"]?.stringValue == "held-out mode: feedback from the visible tests (HumanEval's base tests), scoring on the base and plus inputs")
+        // The same problem set without the HumanEval+ options of the source run: scored differently, and said so.
+        let mismatched = try await runProgram(TestPaths.assayBinary, [
+            "repair", "--from", "1", "--problems", "p.jsonl", "--condition", "tests", "--rounds", "1", "--model", "fake-coder",
+            "--base-url", server.baseURL, "--quiet", "--out", "r2",
+        ], in: dir.url)
+        #expect(mismatched.status == 0 && mismatched.stderr.contains("its repair rounds are scored with evalplus-io/1 min=4.0"), "\(mismatched.stderr)")
+    }
+
     @Test func unusableSourcesAreRefusedWithAMessage() async throws {
         let dir = try TemporaryDirectory()
         let common = ["--condition", "tests", "--model", "m", "--base-url", "http://127.0.0.1:9/v1", "--db", "r.sqlite"]
