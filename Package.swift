@@ -72,7 +72,7 @@ let package = Package(
 
         /// The self-critique repair loop: critique prompts per condition, feedback from the
         /// visible tests, rounds until pass / repeat / budget, per-round gains and costs.
-        module("Repair", ["AssayCore", "Analysis", "Generation", "Execution"]),
+        module("Repair", ["AssayCore", "Analysis", "Generation", "Execution", "Scoring"]),
 
         /// Renders results as terminal tables, JSON files and the anchors' formats.
         module("Reporting", ["AssayCore", "Scoring"]),

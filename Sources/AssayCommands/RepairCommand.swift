@@ -40,6 +40,9 @@ struct RepairCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output folder for repair.json (default: assay-out/repair-<id>).", valueName: "dir"))
     var out: String?
 
+    @Option(name: .long, help: ArgumentHelp("k values for pass@k per round over each task's repaired samples (k ≥ 2 needs n ≥ k samples per task).", valueName: "k,k,…"))
+    var k: String = "1,10,100"
+
     @Flag(name: .long, help: "Start a new repair run even if an identical one exists.")
     var fresh = false
 
@@ -55,6 +58,7 @@ struct RepairCommand: AsyncParsableCommand {
         guard RepairCondition(rawValue: condition) != nil else {
             throw ValidationError("--condition must be one of: \(RepairCondition.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        _ = try parseKs(k)
         guard rounds >= 1 && rounds <= 20 else { throw ValidationError("--rounds must be between 1 and 20") }
         guard modelOptions.apiKind.usesServer else { throw ValidationError("assay repair asks a model: give --model and --base-url") }
     }
@@ -154,7 +158,8 @@ struct RepairCommand: AsyncParsableCommand {
         let report = RepairReport.make(
             sourceRun: source.id, repairRun: run, condition: condition.rawValue, maxRounds: rounds,
             problemOrder: problemSet.problems.map(\.taskID), samples: samples, start: start, attempts: outcome.attempts,
-            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks, feedback: isPlus ? .baseTests : .docstringExamples)
+            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks, feedback: isPlus ? .baseTests : .docstringExamples,
+            ks: try parseKs(k))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let outDir = URL(fileURLWithPath: out ?? "assay-out/repair-\(run)")

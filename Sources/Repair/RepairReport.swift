@@ -1,4 +1,5 @@
 public import AssayCore
+import Scoring
 
 /// Per-round numbers of a repair run (shared/notes/taxonomy-repair.md §3.5), as written to
 /// `repair.json` and printed.
@@ -7,6 +8,9 @@ public struct RepairReport: Sendable, Codable, Equatable {
         public var round: Int
         /// Mean over tasks of (samples passing the scoring tests after at most `round` rounds) / n.
         public var passAt1: Double
+        /// pass@k for k ≥ 2 after at most `round` rounds: the unbiased estimator over each task's
+        /// n repaired samples (trajectories); only the k every task has n ≥ k for. Nil when none.
+        public var passAtK: [String: Double]?
         /// pass@1_r − pass@1_0, in percentage points.
         public var gainPoints: Double
         /// (pass@1_r − pass@1_0) / pass@1_0 (nil when pass@1_0 is 0).
@@ -31,7 +35,7 @@ public struct RepairReport: Sendable, Codable, Equatable {
         public var stops: [String: Int]
 
         enum CodingKeys: String, CodingKey {
-            case round, passAt1 = "pass_at_1", gainPoints = "gain_pp", relativeGain = "relative_gain", fixRate = "fix_rate"
+            case round, passAt1 = "pass_at_1", passAtK = "pass_at_k", gainPoints = "gain_pp", relativeGain = "relative_gain", fixRate = "fix_rate"
             case attempted, passing, falseConfidence = "false_confidence", calls, tokensIn = "tokens_in", tokensOut = "tokens_out"
             case executions, cpuSeconds = "cpu_seconds", transitions, stops
         }
@@ -60,7 +64,7 @@ public struct RepairReport: Sendable, Codable, Equatable {
     public static func make(
         sourceRun: Int64, repairRun: Int64, condition: String, maxRounds: Int, problemOrder: [String], samples: [Sample],
         start: [SampleKey: ExecutionOutcome], attempts: [RepairAttempt], labels: [Int: [SampleKey: String]],
-        oracleFeedbackTasks: [String], feedback: RepairLoop.FeedbackTests = .docstringExamples
+        oracleFeedbackTasks: [String], feedback: RepairLoop.FeedbackTests = .docstringExamples, ks: [Int] = [1, 10, 100]
     ) -> RepairReport {
         var byKey: [SampleKey: [Int: RepairAttempt]] = [:]
         for attempt in attempts { byKey[attempt.key, default: [:]][attempt.round] = attempt }
@@ -82,14 +86,22 @@ public struct RepairReport: Sendable, Codable, Equatable {
             if attempt.code == nil { return "no_code" }
             return labels[round]?[key] ?? "unlabelled"
         }
-        func passAt1(after round: Int) -> Double {
-            var perTask: [String: (n: Int, c: Int)] = [:]
+        func counts(after round: Int) -> [PassAtK.Counts] {
+            var perTask: [String: PassAtK.Counts] = [:]
             for sample in samples {
-                perTask[sample.taskID, default: (0, 0)].n += 1
-                if passes(sample.key, after: round) { perTask[sample.taskID, default: (0, 0)].c += 1 }
+                perTask[sample.taskID, default: PassAtK.Counts(n: 0, c: 0)].n += 1
+                if passes(sample.key, after: round) { perTask[sample.taskID, default: PassAtK.Counts(n: 0, c: 0)].c += 1 }
             }
-            let values = problemOrder.compactMap { perTask[$0] }.map { Double($0.c) / Double($0.n) }
+            return problemOrder.compactMap { perTask[$0] }
+        }
+        func passAt1(after round: Int) -> Double {
+            let values = counts(after: round).map { Double($0.c) / Double($0.n) }
             return values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        }
+        func passAtK(after round: Int) -> [String: Double]? {
+            let larger = ks.filter { $0 >= 2 }
+            guard !larger.isEmpty, let report = try? PassAtK.report(counts(after: round), ks: larger), !report.values.isEmpty else { return nil }
+            return Dictionary(uniqueKeysWithValues: report.values.map { (String($0.key), $0.value) })
         }
 
         let base = passAt1(after: 0)
@@ -119,7 +131,7 @@ public struct RepairReport: Sendable, Codable, Equatable {
                 return latest?.visibleStatus?.isPass == true && !passes(sample.key, after: round)
             }.count
             rounds.append(Round(
-                round: round, passAt1: value, gainPoints: (value - base) * 100,
+                round: round, passAt1: value, passAtK: passAtK(after: round), gainPoints: (value - base) * 100,
                 relativeGain: base > 0 ? (value - base) / base : nil, fixRate: base < 1 ? (value - base) / (1 - base) : nil,
                 attempted: round == 0 ? 0 : these.count, passing: samples.filter { passes($0.key, after: round) }.count,
                 falseConfidence: falseConfidence, calls: cumulative.calls, tokensIn: cumulative.tokensIn,
@@ -153,8 +165,15 @@ public struct RepairReport: Sendable, Codable, Equatable {
             }
             out += "  round \(round.round) transitions: " + pairs.joined(separator: " · ") + "\n"
         }
+        let largerKs = Set(rounds.flatMap { $0.passAtK?.keys.compactMap { Int($0) } ?? [] }).sorted()
+        if !largerKs.isEmpty {
+            out += "  pass@k over the repaired samples of each task: " + rounds.map { round in
+                "round \(round.round) " + largerKs.map { "pass@\($0) \(round.passAtK?[String($0)].map { Self.fixed($0, 4) } ?? "-")" }.joined(separator: " ")
+            }.joined(separator: " · ") + "\n"
+        }
         if let last = rounds.last, last.falseConfidence > 0 {
-            out += "  false confidence: \(last.falseConfidence) samples pass the feedback tests but fail the scoring tests\n"
+            let one = last.falseConfidence == 1
+            out += "  false confidence: \(last.falseConfidence) \(one ? "sample passes" : "samples pass") the feedback tests but \(one ? "fails" : "fail") the scoring tests\n"
         }
         out += "  \(note)\n"
         return out

@@ -98,8 +98,11 @@ import Testing
         ]
         let report = RepairReport.make(
             sourceRun: 1, repairRun: 2, condition: "tests", maxRounds: 2, problemOrder: ["a", "b"], samples: samples, start: start,
-            attempts: attempts, labels: labels, oracleFeedbackTasks: [])
+            attempts: attempts, labels: labels, oracleFeedbackTasks: [], ks: [1, 2, 3])
         #expect(report.failedAtStart == 3)
+        // pass@2 over each task's two samples: a has a passing one from the start, b never does; no task has 3.
+        #expect(report.rounds.map(\.passAtK) == [["2": 0.5], ["2": 0.5], ["2": 0.5]])
+        #expect(report.render().contains("pass@k over the repaired samples of each task: round 0 pass@2 0.5000 · round 1 pass@2 0.5000"))
         #expect(report.rounds.map(\.passAt1) == [0.25, 0.5, 0.5])  // task a: 1/2 → 2/2; task b: 0/2
         let one = report.rounds[1]
         #expect(abs(one.gainPoints - 25) < 1e-9 && one.relativeGain == 1 && abs(one.fixRate! - 1.0 / 3) < 1e-12)
