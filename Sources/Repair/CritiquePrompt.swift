@@ -12,6 +12,9 @@ public enum RepairCondition: String, Sendable, Hashable, Codable, CaseIterable {
     case taxonomy
     /// R3: R2 plus up to 10 static-analysis findings.
     case `static`
+    /// R4: R1 plus the list of the 12 bug types, and the model names the bug itself (no
+    /// classifier label): does the classifier add anything over self-diagnosis?
+    case selfdiagnosis
 
     var sections: [String] {
         switch self {
@@ -19,6 +22,7 @@ public enum RepairCondition: String, Sendable, Hashable, Codable, CaseIterable {
         case .tests: return ["problem", "previous", "feedback", "instructions"]
         case .taxonomy: return ["problem", "previous", "feedback", "bug_type", "instructions"]
         case .static: return ["problem", "previous", "feedback", "bug_type", "static", "instructions"]
+        case .selfdiagnosis: return ["problem", "previous", "feedback", "bug_types", "instructions"]
         }
     }
 }
@@ -29,6 +33,8 @@ public struct CritiquePrompt: Sendable {
     public var system: String?
     public var sections: [String: String]
     public var bugTypeClause: String
+    /// The instructions' clause for `selfdiagnosis` (name the bug type from the list first).
+    public var selfDiagnosisClause: String
     public var definitions: [String: String]
     /// SHA-256 of both files: part of a repair run's identity.
     public var hash: String
@@ -49,6 +55,7 @@ public struct CritiquePrompt: Sendable {
         return CritiquePrompt(
             system: template["system"]?.stringValue, sections: sections.compactMapValues(\.stringValue),
             bugTypeClause: template["bug_type_clause"]?.stringValue ?? "",
+            selfDiagnosisClause: template["self_diagnosis_clause"]?.stringValue ?? "",
             definitions: definitions.compactMapValues(\.stringValue),
             hash: SHA256.hex(of: [UInt8](templateData) + [0] + [UInt8](definitionsData)))
     }
@@ -93,7 +100,9 @@ public struct CritiquePrompt: Sendable {
             "bug_definition": label.flatMap { definitions[$0.subcategory.rawValue] } ?? "",
             "bug_evidence": label?.evidence ?? "none",
             "static_findings": inputs.findings.isEmpty ? "no findings" : inputs.findings.prefix(10).joined(separator: "\n"),
-            "bug_type_clause": condition == .tests ? "" : bugTypeClause,
+            "bug_type_clause": condition == .tests ? "" : condition == .selfdiagnosis ? selfDiagnosisClause : bugTypeClause,
+            "bug_type_list": BugSubcategory.allCases.map { "- \($0.code) \($0.rawValue): \(definitions[$0.rawValue] ?? "")" }
+                .joined(separator: "\n"),
         ]
         let text = condition.sections.compactMap { sections[$0].map { PromptTemplate.fill($0, values) } }.joined(separator: "\n\n")
         var messages: [ChatMessage] = []

@@ -220,7 +220,7 @@ public struct RepairLoop: Sendable {
                 case .chat(let turns): messages = turns
                 case .text(let text): messages = [.user(text)]
                 }
-            case .tests, .taxonomy, .static:
+            case .tests, .taxonomy, .static, .selfdiagnosis:
                 let feedback = Feedback.text(
                     status: previous.visibleStatus ?? .noResult, record: previous.visibleRecord, detail: previous.visibleDetail ?? "",
                     code: previous.code ?? "")

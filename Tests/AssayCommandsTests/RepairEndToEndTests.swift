@@ -94,6 +94,8 @@ import Testing
             ("tests", [1.0 / 6, 2.0 / 6, 2.0 / 6], 5),
             ("taxonomy", [1.0 / 6, 2.0 / 6, 3.0 / 6], 6),
             ("static", [1.0 / 6, 3.0 / 6, 4.0 / 6], 6),
+            // The scripted model cannot name a bug type: the list of types alone fixes nothing more than tests.
+            ("selfdiagnosis", [1.0 / 6, 2.0 / 6, 2.0 / 6], 5),
         ]
         var reports: [String: [String: JSONValue]] = [:]
         for (condition, passAt1, calls) in expected {
@@ -189,6 +191,6 @@ import Testing
         let empty = try await runProgram(TestPaths.assayBinary, ["repair", "--from", "latest"] + common, in: dir.url)
         #expect(empty.status == 2 && empty.stderr.contains("holds no run to repair"))
         let badCondition = try await runProgram(TestPaths.assayBinary, ["repair", "--from", "1", "--condition", "magic", "--model", "m"], in: dir.url)
-        #expect(badCondition.status != 0 && badCondition.stderr.contains("--condition must be one of: resample, tests, taxonomy, static"))
+        #expect(badCondition.status != 0 && badCondition.stderr.contains("--condition must be one of: resample, tests, taxonomy, static, selfdiagnosis"))
     }
 }

@@ -68,6 +68,11 @@ import Testing
         #expect(staticPrompt.contains("## Static analysis\nline 2: something"))
         #expect(staticPrompt.contains("complete fixed function `f`"))
         #expect(prompt.messages(.static, Self.inputs(label: label)).first?.role == .system)
+        // R4: every type listed (codes and ids, with definitions), no classifier label, the model names the type.
+        let own = prompt.messages(.selfdiagnosis, Self.inputs(label: label)).last!.content
+        #expect(own.contains("## Bug types\n") && own.contains("- A.1 incomplete_syntax_structure: ") && own.contains("- C.4 functional_minors: A small functional slip"))
+        #expect(own.split(separator: "\n").filter { $0.hasPrefix("- ") && $0.contains(".") }.count == 12)
+        #expect(!own.contains("Diagnosed bug type") && !own.contains("actual 3, expected 2") && own.contains("naming the bug type from the list above"))
     }
 }
 
