@@ -19,7 +19,8 @@ struct RepairCommand: AsyncParsableCommand {
             Conditions (one per run): resample (no feedback: the original prompt again, a baseline at \
             equal cost), tests (the first failing feedback test and its error), taxonomy (tests plus \
             the diagnosed bug type, its definition and evidence: Dou et al.'s setting), static \
-            (taxonomy plus static-analysis findings). Feedback comes from the docstring examples \
+            (taxonomy plus static-analysis findings), selfdiagnosis (tests plus the list of bug types; \
+            the model names the type itself). Feedback comes from the docstring examples \
             (HumanEval+: HumanEval's base tests); scoring uses all tests (HumanEval+: the base and plus \
             inputs, with the HumanEval+ options given to evaluate). A sample leaves the loop when its code passes the feedback tests, \
             repeats an earlier round, or the rounds run out. Rerunning the same command resumes.
@@ -31,7 +32,7 @@ struct RepairCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Repair rounds.", valueName: "R"))
     var rounds: Int = 2
 
-    @Option(name: .long, help: ArgumentHelp("resample | tests | taxonomy | static", valueName: "c"))
+    @Option(name: .long, help: ArgumentHelp("resample | tests | taxonomy | static | selfdiagnosis", valueName: "c"))
     var condition: String
 
     @Option(name: .long, help: ArgumentHelp("Problem set of the run, when it cannot be found by its name.", valueName: "name|path"))
