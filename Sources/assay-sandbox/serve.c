@@ -638,10 +638,13 @@ int run_serve(const sandbox_config *cfg, const limits_t *defaults) {
                 serve_request(s, &limits, in.data, len, &o);
             if (o.layers.len == 0) layers_json(&s->layers, &o.layers);
             if (!emit(id, idlen, &o)) {
+                // Nobody reads the answers any more (assay was killed): stop here, once, and
+                // clean up. Carrying on would answer every later request into the same error.
                 fprintf(stderr, PROG ": cannot write a response: %s\n", strerror(errno));
                 rc = 1;
-                eof = true;
-                in.len = 0;
+                free(id);
+                outcome_free(&o);
+                break;
             }
         }
         free(id);

@@ -117,6 +117,19 @@ import Testing
         #expect(outcome.tamper.contains("frame:_getframe"))
     }
 
+    /// `assay` killed while requests are queued: the supervisor's answers meet a closed pipe. It
+    /// says so once and exits 1 (it crashed in memmove before, or looped answering into the error).
+    @Test func supervisorStopsWhenNobodyReadsItsAnswers() async throws {
+        let dir = try TemporaryDirectory()
+        let script = #"set -o pipefail; (printf '{"x":1}\n{"y":2}\n{"z":3}\n'; sleep 1) | "$0" serve --python "$1" --runner "$2/runner.py" --worker "$2/worker.py" --slot 660 2>"$3" | true; echo "status=$?""#
+        let result = try await runProgram(URL(fileURLWithPath: "/bin/bash"), [
+            "-c", script, TestPaths.sandboxBinary.path, try Interpreter.resolve(), TestPaths.sandboxes.path, dir.path("err"),
+        ])
+        let stderr = String(decoding: FileManager.default.contents(atPath: dir.path("err")) ?? Data(), as: UTF8.self)
+        #expect(result.stdout == "status=1\n", "\(result.stdout) \(stderr)")
+        #expect(stderr == "assay-sandbox: cannot write a response: Broken pipe\n")
+    }
+
     /// A warm slot holds two requests (the running one and the next); when its supervisor dies,
     /// both go to a new supervisor, and both get their verdict.
     @Test func requestsOfADeadSupervisorGoToANewOne() async throws {
