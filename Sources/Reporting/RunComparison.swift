@@ -24,6 +24,8 @@ public struct RunComparison: Sendable, Codable {
     public var unchanged: Int
     /// Settings that differ (name → [A, B]), with the ones that make numbers incomparable flagged.
     public var differences: [Difference]
+    /// Two repair runs: pass@1 against cumulative calls and tokens, and at equal calls.
+    public var budget: RepairBudget?
 
     public struct Flip: Sendable, Codable, Hashable {
         public var taskID: String
@@ -43,7 +45,7 @@ public struct RunComparison: Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case schema, runA = "run_a", runB = "run_b", sharedTasks = "shared_tasks", onlyInA = "only_in_a", onlyInB = "only_in_b"
         case passAt1A = "pass_at_1_a", passAt1B = "pass_at_1_b", delta, deltaCILow = "delta_ci_low", deltaCIHigh = "delta_ci_high"
-        case bootstrap, improved, regressed, unchanged, differences
+        case bootstrap, improved, regressed, unchanged, differences, budget
     }
 
     /// Settings whose difference makes the two numbers measure different things.
@@ -98,7 +100,7 @@ public struct RunComparison: Sendable, Codable {
             onlyInA: valuesA.keys.filter { valuesB[$0] == nil }.sorted(), onlyInB: valuesB.keys.filter { valuesA[$0] == nil }.sorted(),
             passAt1A: meanA, passAt1B: meanB, delta: meanB - meanA, deltaCILow: interval.lower, deltaCIHigh: interval.upper,
             bootstrap: bootstrap, improved: improved, regressed: regressed, unchanged: shared.count - improved.count - regressed.count,
-            differences: differences)
+            differences: differences, budget: RepairBudget.make(a, b))
     }
 
     /// Warnings to print on stderr: settings that make the comparison doubtful.
@@ -129,6 +131,7 @@ public struct RunComparison: Sendable, Codable {
                 header: ["setting", "A", "B", ""],
                 rows: differences.map { [$0.setting, $0.a, $0.b, $0.warning ? "⚠ changes results" : ""] })
         }
+        if let budget { out += budget.text(runA: runA, runB: runB) }
         return out
     }
 }

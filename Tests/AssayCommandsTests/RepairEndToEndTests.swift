@@ -122,6 +122,22 @@ import Testing
         #expect(taxonomyRounds[2]["transitions"]?.objectValue?.values.compactMap { $0["PASS"]?.intValue }.reduce(0, +) == 1)
         #expect(taxonomyRounds[1]["stops"]?["repeated_code"]?.intValue == 3)
 
+        // At equal cost: resample (A) against static (B), by cumulative model calls.
+        let runA = try #require(reports["resample"]?["repair_run"]?.intValue)
+        let runB = try #require(reports["static"]?["repair_run"]?.intValue)
+        let compare = try await runProgram(TestPaths.assayBinary, ["compare", String(runA), String(runB), "--json"], in: dir.url, environment: environment)
+        #expect(compare.status == 0, "\(compare.stderr)")
+        let budget = try JSONDecoder().decode(JSONValue.self, from: Data(compare.stdout.utf8))["budget"]
+        let rows: [JSONValue] = budget?["at_equal_calls"]?.arrayValue ?? []
+        let calls: [Int] = rows.map { $0["calls"]?.intValue ?? -1 }
+        let passA: [Double] = rows.map { $0["pass_at_1_a"]?.doubleValue ?? -1 }
+        let passB: [Double] = rows.map { $0["pass_at_1_b"]?.doubleValue ?? -1 }
+        #expect(calls == [0, 5, 6], "\(compare.stdout)")
+        #expect(passA == [1.0 / 6, 2.0 / 6, 2.0 / 6] && passB == [1.0 / 6, 3.0 / 6, 4.0 / 6], "\(compare.stdout)")
+        let text = try await runProgram(TestPaths.assayBinary, ["compare", String(runA), String(runB)], in: dir.url, environment: environment)
+        #expect(text.stdout.contains("repair at equal cost: A = run \(runA) (resample), B = run \(runB) (static)"), "\(text.stdout)")
+        #expect(text.stdout.contains("pass@1 at equal model calls"))
+
         // Resume: the same command again asks the server nothing new and reports the same.
         let before = try server.requests().count
         let (again, report) = try await repair("static")
