@@ -70,9 +70,16 @@ struct RunsCommand: AsyncParsableCommand {
             for listing in listings {
                 let complete = listing.executed == listing.samples && listing.samples > 0
                 let scored = listing.counts.filter { $0.n > 0 }
-                let passAt1 = complete && !scored.isEmpty
+                var passAt1 = complete && !scored.isEmpty
                     ? ReportText.number(try PassAtK.report(scored.map { PassAtK.Counts(n: $0.n, c: $0.c) }, ks: [1]).values[1] ?? 0)
                     : "–"
+                // A repair run: round 0 → its last round, from the stored repair.json.
+                if listing.run.spec.kind == "repair", let text = listing.run.summary,
+                    let rounds = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))?["rounds"]?.arrayValue,
+                    let first = rounds.first?["pass_at_1"]?.doubleValue, let last = rounds.last?["pass_at_1"]?.doubleValue
+                {
+                    passAt1 = "\(ReportText.number(first)) → \(ReportText.number(last))"
+                }
                 let status = complete || listing.run.status == "completed"
                     ? listing.run.status : "\(listing.run.status) (\(listing.executed)/\(listing.samples))"
                 rows.append([

@@ -137,6 +137,9 @@ import Testing
         let text = try await runProgram(TestPaths.assayBinary, ["compare", String(runA), String(runB)], in: dir.url, environment: environment)
         #expect(text.stdout.contains("repair at equal cost: A = run \(runA) (resample), B = run \(runB) (static)"), "\(text.stdout)")
         #expect(text.stdout.contains("pass@1 at equal model calls"))
+        // `assay runs` shows a repair run's pass@1 from round 0 to its last round.
+        let runs = try await runProgram(TestPaths.assayBinary, ["runs"], in: dir.url, environment: environment)
+        #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix("  \(runB) ") && $0.contains("0.1667 → 0.6667") }, "\(runs.stdout)")
 
         // Resume: the same command again asks the server nothing new and reports the same.
         let before = try server.requests().count
