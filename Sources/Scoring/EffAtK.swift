@@ -109,27 +109,13 @@ public enum EffAtK {
     }
 
     /// The benchmark-level result: the mean over problems for each reportable k.
-    public struct Report: Sendable, Equatable {
-        public var values: [Int: Double]
-        public var skipped: [Int]
-        public var minimumN: Int
-    }
+    public typealias Report = MeanOverProblems
 
     /// Mean eff@k over problems (numpy's mean, as pass@k). A k is reported only when every
     /// problem has at least k samples; the others are listed in ``Report/skipped``.
     public static func report(_ perProblem: [[Double]], ks: [Int]) throws -> Report {
         guard !perProblem.isEmpty else { throw EfficiencyError.noProblems }
-        let minimumN = perProblem.map(\.count).min() ?? 0
-        var values: [Int: Double] = [:]
-        var skipped: [Int] = []
-        for k in ks {
-            guard k >= 1, minimumN >= k else {
-                skipped.append(k)
-                continue
-            }
-            values[k] = NumpySum.mean(try perProblem.map { try estimate($0, k: k) })
-        }
-        return Report(values: values, skipped: skipped, minimumN: minimumN)
+        return try MeanOverProblems(perProblem, n: \.count, ks: ks) { try estimate($0, k: $1) }
     }
 }
 

@@ -50,14 +50,7 @@ public enum PassAtK {
     }
 
     /// The benchmark-level result: the mean over problems for each reportable k.
-    public struct Report: Sendable, Equatable {
-        /// k → mean pass@k over problems, for every k that every problem supports (n ≥ k).
-        public var values: [Int: Double]
-        /// The requested k that were left out because some problem has fewer samples.
-        public var skipped: [Int]
-        /// The smallest n over problems (what limits k).
-        public var minimumN: Int
-    }
+    public typealias Report = MeanOverProblems
 
     /// Mean pass@k over problems. A k is reported only when every problem has `n >= k`, as the
     /// anchors do; the others are listed in ``Report/skipped``.
@@ -66,18 +59,31 @@ public enum PassAtK {
     /// so values equal the anchors' to the last bit.
     public static func report(_ counts: [Counts], ks: [Int]) throws -> Report {
         guard !counts.isEmpty else { throw ScoringError.noProblems }
-        let minimumN = counts.map(\.n).min() ?? 0
-        var values: [Int: Double] = [:]
-        var skipped: [Int] = []
+        return try MeanOverProblems(counts, n: \.n, ks: ks) { try estimate(n: $0.n, c: $0.c, k: $1) }
+    }
+}
+
+/// A metric@k averaged over problems (pass@k, eff@k): numpy's mean of the per-problem estimates,
+/// for each k that every problem has enough samples for.
+public struct MeanOverProblems: Sendable, Equatable {
+    /// k → mean over problems, for every k that every problem supports (n ≥ k).
+    public var values: [Int: Double]
+    /// The requested k that were left out because some problem has fewer samples.
+    public var skipped: [Int]
+    /// The smallest n over problems (what limits k).
+    public var minimumN: Int
+
+    init<Problem>(_ problems: [Problem], n: (Problem) -> Int, ks: [Int], estimate: (Problem, Int) throws -> Double) throws {
+        minimumN = problems.map(n).min() ?? 0
+        values = [:]
+        skipped = []
         for k in ks {
             guard k >= 1, minimumN >= k else {
                 skipped.append(k)
                 continue
             }
-            let perProblem = try counts.map { try estimate(n: $0.n, c: $0.c, k: k) }
-            values[k] = NumpySum.mean(perProblem)
+            values[k] = NumpySum.mean(try problems.map { try estimate($0, k) })
         }
-        return Report(values: values, skipped: skipped, minimumN: minimumN)
     }
 }
 
