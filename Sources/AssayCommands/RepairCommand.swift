@@ -87,6 +87,7 @@ struct RepairCommand: AsyncParsableCommand {
                 hint: "pass the run's problem file with --problems")
         }
         let isPlus = problemSet.format == HumanEvalPlusFormat.format
+        let feedback: RepairLoop.FeedbackTests = isPlus ? .baseTests : .docstringExamples
         guard problemSet.format == HumanEvalFormat.format || isPlus else {
             throw InputError(
                 "assay repair scores HumanEval-format and HumanEval+ problem sets; run \(source.id) is on a \(problemSet.format) problem set",
@@ -152,31 +153,24 @@ struct RepairCommand: AsyncParsableCommand {
             model: client, executor: executor, store: database, analyzer: analyzer, critique: critique, generationTemplate: template,
             configuration: RepairLoop.Configuration(
                 condition: condition, rounds: rounds, limits: limits, seed: modelOptions.seed, samplesPerTask: samplesPerTask,
-                concurrency: modelOptions.concurrency, feedback: isPlus ? .baseTests : .docstringExamples),
+                concurrency: modelOptions.concurrency, feedback: feedback),
             progress: TerminalProgress(enabled: !quiet), scorer: scorer)
         let outcome = try await loop.run(run: run, problems: problemSet.byTaskID, samples: samples, start: start, startDiagnoses: startDiagnoses)
 
         let report = RepairReport.make(
             sourceRun: source.id, repairRun: run, condition: condition.rawValue, maxRounds: rounds,
             problemOrder: problemSet.problems.map(\.taskID), samples: samples, start: start, attempts: outcome.attempts,
-            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks, feedback: isPlus ? .baseTests : .docstringExamples,
+            labels: outcome.labels, oracleFeedbackTasks: outcome.oracleFeedbackTasks, feedback: feedback,
             ks: try parseKs(k))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let outDir = URL(fileURLWithPath: out ?? "assay-out/repair-\(run)")
         try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)
         try (encoder.encode(report) + Data("\n".utf8)).write(to: outDir.appendingPathComponent("repair.json"), options: .atomic)
-        if outcome.failures.isEmpty {
-            encoder.outputFormatting = [.sortedKeys]
-            try await database.finishRun(run, summary: String(decoding: try encoder.encode(report), as: UTF8.self))
-        }
+        if outcome.failures.isEmpty { try await database.finishRun(run, encoding: report) }
         print(report.render(), terminator: "")
         print("wrote \(outDir.path)/repair.json")
-        if !outcome.failures.isEmpty {
-            let first = outcome.failures.sorted { $0.key < $1.key }.first!
-            Console.error("\(outcome.failures.count) samples could not be repaired (first: \(first.key): \(first.value)); rerun the same command to retry them")
-            throw ExitCode(1)
-        }
+        try Console.failOnInfrastructure(outcome.failures, couldNotBe: "repaired")
     }
 
     private func sourceRun(_ database: SQLiteStore) async throws -> RunRecord {
